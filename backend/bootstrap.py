@@ -1,0 +1,104 @@
+"""Outside systems wired in one place: the simulator outside production, the real client when configured."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from flask import Flask, current_app
+
+from backend.core.outbox import record_outbox
+
+
+class Adapters:
+    """One per app. Each adapter is built on first use, so a web process that never sends a WeChat message
+    never imports wechatpy, and the face model is loaded only by processes that match faces."""
+
+    def __init__(self, app: Flask) -> None:
+        self.config = app.config
+
+    def _redis(self) -> Any:
+        if not self.config.get("REDIS_URL"):
+            return None
+        from backend.extensions import redis_connection
+
+        return redis_connection()
+
+    def _cfg(self, prefix: str) -> dict[str, Any]:
+        return {k: v for k, v in self.config.items() if k.startswith(prefix)}
+
+    @cached_property
+    def sms(self) -> Any:
+        if self.config["SMS_BACKEND"] == "http":
+            from backend.adapters.sms import SmsClient
+
+            return SmsClient(self.config["SMS_URL"], self.config["SMS_API_KEY"])
+        from backend.adapters.sms import SmsSimulator
+
+        # The platform enforces the code limits itself (accounts.services); the simulated gateway's own
+        # throttle is set wide so it never answers for the platform.
+        return SmsSimulator(record_outbox, min_interval_seconds=0, daily_limit=10**6)
+
+    @cached_property
+    def wechat_mini(self) -> Any:
+        from backend.adapters.wechat import make_mini_program
+
+        return make_mini_program(self._cfg("WECHAT_"), record_outbox, redis=self._redis())
+
+    @cached_property
+    def wechat_official(self) -> Any:
+        from backend.adapters.wechat import make_official_account
+
+        return make_official_account(self._cfg("WECHAT_"), record_outbox, redis=self._redis())
+
+    @cached_property
+    def registry(self) -> Any:
+        from backend.adapters.registry import make_registry
+
+        return make_registry(self._cfg("REGISTRY_"))
+
+    @cached_property
+    def bigdata(self) -> Any:
+        from backend.adapters.bigdata import make_bigdata
+
+        return make_bigdata(self._cfg("BIGDATA_"))
+
+    @cached_property
+    def gis(self) -> Any:
+        from backend.adapters.gis import make_gis
+
+        return make_gis(self._cfg("GIS_"))
+
+    @cached_property
+    def face(self) -> Any:
+        from backend.adapters.face import make_face_engine
+
+        return make_face_engine(self._cfg("FACE_"))
+
+
+def register_adapter_errors() -> None:
+    """HTTP status of each adapter's errors (the adapters themselves know nothing of HTTP)."""
+    from backend.adapters.sms import SmsError
+    from backend.adapters.wechat import WeChatError
+    from backend.core.api import register_adapter_error
+
+    register_adapter_error(
+        WeChatError,
+        503,
+        {
+            "wechat_invalid_code": 400,
+            "wechat_code_used": 400,
+            "wechat_user_blocked": 403,
+            "wechat_bad_signature": 403,
+            "wechat_bad_message": 400,
+        },
+    )
+    register_adapter_error(SmsError, 503, {"sms_unknown_template": 500, "sms_bad_params": 500})
+
+
+def adapters() -> Adapters:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get("adapters")
+    if found is None:
+        found = app.extensions["adapters"] = Adapters(app)
+    return found

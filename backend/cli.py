@@ -1,0 +1,130 @@
+"""`flask` commands: bootstrap, demo data, outbox, workers and the scheduler."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from backend.core.db import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_corps_admin)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(worker)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(demo_group)
+
+
+@click.command("create-corps-admin")
+@click.option("--phone", required=True, help="手机号：该号码登录后即为总队管理员")
+@click.option("--name", default="总队管理员", show_default=True)
+def create_corps_admin(phone: str, name: str) -> None:
+    """Create the first corps admin (activates when that phone logs in)."""
+    from backend.modules.accounts.services import create_corps_admin as create
+
+    assignment = create(phone, name)
+    click.echo(f"总队管理员账号已分配（状态：{assignment.status}）。用该手机号登录即可使用。")
+
+
+outbox_group = AppGroup("outbox", help="Development outbox of SMS and WeChat messages.")
+
+
+@outbox_group.command("list")
+@click.option("--channel", type=click.Choice(["sms", "wechat_template", "wechat_subscribe"]))
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines (for scripts).")
+def outbox_list(channel: str | None, limit: int, as_json: bool) -> None:
+    """List the newest outgoing messages."""
+    from backend.core.outbox import OutboxMessage
+
+    stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if channel:
+        stmt = stmt.where(OutboxMessage.channel == channel)
+    for msg in db.session.scalars(stmt):
+        if as_json:
+            click.echo(json.dumps({"id": msg.id, "channel": msg.channel, "recipient": msg.recipient,
+                                   "payload": msg.payload, "created_at": msg.created_at.isoformat()}, ensure_ascii=False))
+        else:
+            text = msg.payload.get("text") or json.dumps(msg.payload, ensure_ascii=False)
+            click.echo(f"#{msg.id} {msg.created_at.astimezone():%Y-%m-%d %H:%M:%S} [{msg.channel}] {msg.recipient}: {text}")
+
+
+@click.command("worker")
+@click.option("--queues", default="default,biometrics,documents,notifications", show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: str, burst: bool) -> None:
+    """Run an RQ worker (needs REDIS_URL). Jobs run in this process inside the app context."""
+    from rq import SimpleWorker
+
+    from backend.extensions import redis_connection
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL 未配置：嵌入式默认模式下任务在进程内执行，无需 worker。")
+
+    class AppWorker(SimpleWorker):
+        def perform_job(self, job, queue):  # type: ignore[no-untyped-def]
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                db.session.remove()
+
+    w = AppWorker(queues.split(","), connection=redis_connection())
+    w.work(with_scheduler=True, burst=burst)
+
+
+@click.command("scheduler")
+def scheduler() -> None:
+    """Run the periodic tasks through RQ's cron scheduler (needs REDIS_URL and a worker)."""
+    from rq.cron import CronScheduler
+
+    from backend.core.schedule import PERIODIC, run_periodic
+    from backend.extensions import redis_connection
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL 未配置。")
+    cron = CronScheduler(connection=redis_connection())
+    for task in PERIODIC:
+        cron.register(run_periodic, queue_name=task.queue, args=(task.name,), interval=task.interval_seconds,
+                      name=task.name)
+    cron.start()
+
+
+jobs_group = AppGroup("jobs", help="Background job maintenance.")
+
+
+@jobs_group.command("recover")
+def jobs_recover() -> None:
+    """Re-enqueue jobs lost when Redis or a worker died."""
+    from backend.core.jobs import recover_stale_jobs
+
+    click.echo(f"重新入队 {recover_stale_jobs()} 个任务")
+
+
+@jobs_group.command("run-periodic")
+@click.argument("name")
+def jobs_run_periodic(name: str) -> None:
+    """Run one periodic task now."""
+    from backend.core.schedule import run_periodic
+
+    run_periodic(name)
+    click.echo("完成")
+
+
+demo_group = AppGroup("demo", help="Demo data.")
+
+
+@demo_group.command("load")
+@click.option("--reset", is_flag=True, help="Drop demo users first (embedded only).")
+def demo_load(reset: bool) -> None:
+    """Load a realistic Shanghai demo: accounts for every role and, as modules add them, their data."""
+    from backend.demo import load_demo
+
+    summary = load_demo()
+    for line in summary:
+        click.echo(line)

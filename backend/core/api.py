@@ -1,0 +1,177 @@
+"""The API shell: one error shape for everything, and the access gate every operation declares."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import flask_smorest
+from flask import Flask, g, jsonify
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
+from werkzeug.exceptions import HTTPException
+
+from .access import ANONYMOUS, AUTHENTICATED, PUBLIC, REFRESH, ROLE_NAMES, Actor
+from .errors import STATUS_CODES, DomainError, Forbidden, Unauthorized, error_body
+from .messages import message_for
+
+log = logging.getLogger(__name__)
+
+ActorLoader = Callable[[int, dict[str, Any]], Actor]
+_actor_loader: ActorLoader | None = None
+
+
+def set_actor_loader(loader: ActorLoader) -> None:
+    """The accounts module tells core how to turn a verified token into an Actor."""
+    global _actor_loader
+    _actor_loader = loader
+
+
+def current_actor() -> Actor:
+    return getattr(g, "actor", ANONYMOUS)
+
+
+def resolve_actor(optional: bool) -> Actor:
+    try:
+        verify_jwt_in_request(optional=optional)
+    except (JWTExtendedException, PyJWTError):
+        if optional:
+            return ANONYMOUS
+        raise
+    claims = get_jwt()
+    if not claims:
+        return ANONYMOUS
+    if claims.get("type") != "access":
+        raise Unauthorized("token_invalid")
+    assert _actor_loader is not None, "no actor loader registered"
+    return _actor_loader(int(claims["sub"]), claims)
+
+
+class ErrorSchemaDoc(flask_smorest.error_handler.ErrorSchema):
+    pass
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest Api answering every HTTP error as {code, message, details}."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        status = error.code or 500
+        code = STATUS_CODES.get(status, "bad_request")
+        details: dict[str, Any] = {}
+        data = getattr(error, "data", None) or {}
+        if "messages" in data:
+            details = {"fields": data["messages"]}
+        elif "errors" in data:
+            details = {"fields": data["errors"]}
+        headers = dict(data.get("headers") or {})
+        if status == 405:
+            allow = dict(error.get_headers()).get("Allow")
+            if allow:
+                headers["Allow"] = allow
+        if status >= 500:
+            log.error("HTTP %s: %s", status, error)
+        return error_body(code, message_for(code), details), status, headers
+
+
+class Blueprint(flask_smorest.Blueprint):
+    def access(self, *roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare who may call an operation. Checked before arguments are parsed, so a stranger gets 401/403,
+        never a validation error that leaks the shape of the input."""
+        if not roles:
+            raise ValueError("declare at least one role, PUBLIC or AUTHENTICATED")
+        public = PUBLIC in roles
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                if REFRESH in roles:
+                    verify_jwt_in_request(refresh=True)
+                    return func(*args, **kwargs)
+                actor = resolve_actor(optional=public)
+                g.actor = actor
+                if not public:
+                    if actor.is_anonymous:
+                        raise Unauthorized()
+                    if AUTHENTICATED not in roles and not actor.has_role(*roles):
+                        # details.gate lets the access-matrix tests tell the role gate from object checks
+                        raise Forbidden(details={"gate": "role"})
+                return func(*args, **kwargs)
+
+            wrapper._access_roles = tuple(roles)  # type: ignore[attr-defined]
+            names = "公开" if public else "登录用户" if AUTHENTICATED in roles else "、".join(
+                ROLE_NAMES.get(r, r) for r in roles  # type: ignore[call-overload]
+            )
+            if REFRESH in roles:
+                names = "持有刷新令牌"
+            doc: dict[str, Any] = {"x-roles": list(roles), "security": [] if public else [{"bearerAuth": []}]}
+            wrapped = self.doc(**doc)(wrapper)
+            wrapped.__doc__ = (func.__doc__ or "").rstrip() + f"\n\n可访问角色：{names}"
+            return wrapped
+
+        return decorator
+
+
+def _token_error(code: str) -> Any:
+    response = jsonify(error_body(code))
+    response.status_code = 401
+    return response
+
+
+def register_jwt_loaders(jwt: Any) -> None:
+    """flask-jwt-extended answers 422 for a bad token by default; every token problem is a 401 here."""
+    jwt.unauthorized_loader(lambda reason: _token_error("unauthorized"))
+    jwt.invalid_token_loader(lambda reason: _token_error("token_invalid"))
+    jwt.expired_token_loader(lambda header, data: _token_error("token_expired"))
+    jwt.revoked_token_loader(lambda header, data: _token_error("token_revoked"))
+    jwt.needs_fresh_token_loader(lambda header, data: _token_error("token_invalid"))
+    jwt.token_verification_failed_loader(lambda header, data: _token_error("token_invalid"))
+    jwt.user_lookup_error_loader(lambda header, data: _token_error("token_revoked"))
+
+
+# Adapters raise their own exceptions with a stable `code` and a Chinese `message` (they know nothing of HTTP).
+# Here each class gets its HTTP status: a default, and overrides by code.
+ADAPTER_ERRORS: dict[type[Exception], tuple[int, dict[str, int]]] = {}
+
+
+def register_adapter_error(exc_class: type[Exception], status: int, by_code: dict[str, int] | None = None) -> None:
+    ADAPTER_ERRORS[exc_class] = (status, by_code or {})
+
+
+def _adapter_error_response(exc: Exception) -> Any:
+    for cls in type(exc).__mro__:
+        if cls in ADAPTER_ERRORS:
+            default, by_code = ADAPTER_ERRORS[cls]
+            code = str(getattr(exc, "code", "bad_request"))
+            status = by_code.get(code, default)
+            details = getattr(exc, "details", None) or {}
+            response = jsonify(error_body(code, getattr(exc, "message", None) or message_for(code), details))
+            response.status_code = status
+            return response
+    return None
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError) -> Any:
+        response = jsonify(exc.to_dict())
+        response.status_code = exc.status
+        for key, value in exc.headers.items():
+            response.headers[key] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):
+            return exc
+        adapted = _adapter_error_response(exc)
+        if adapted is not None:
+            if adapted.status_code >= 500:
+                log.warning("outside system error: %s", exc)
+            return adapted
+        log.exception("unhandled error")
+        response = jsonify(error_body("internal_error"))
+        response.status_code = 500
+        return response

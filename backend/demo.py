@@ -1,0 +1,61 @@
+"""Demo data for `make run`: a realistic Shanghai set, with accounts for every role.
+
+Each module adds a loader; loaders are idempotent so `flask demo load` can run on every start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from backend.core.db import db
+
+DemoLoader = Callable[[], list[str]]
+
+# Demo phone numbers (the simulator's SMS outbox shows their codes; the admin login page says so).
+CORPS_ADMIN_PHONE = "13900000001"
+SUPERVISORS = [
+    ("13900000002", "黄浦支队 王监督", "310101", ["read_personal_data", "issue_penalties"]),
+    ("13900000003", "徐汇支队 李监督", "310104", []),
+    ("13900000004", "浦东支队 陈监督", "310115", ["issue_penalties"]),
+    ("13900000005", "化工区支队 赵监督", "chem", []),
+]
+
+
+def _accounts() -> list[str]:
+    from backend.modules.accounts.models import SupervisorAssignment, User
+    from backend.modules.accounts.services import create_corps_admin, _activate_assignment
+    from backend.core.crypto import phone_hash
+    from backend.core.db import unit_of_work
+
+    create_corps_admin(CORPS_ADMIN_PHONE, "总队 张管理")
+    with unit_of_work() as uow:
+        for phone, name, jurisdiction, perms in SUPERVISORS:
+            ph = phone_hash(phone)
+            if db.session.scalar(sa.select(SupervisorAssignment.id).where(SupervisorAssignment.phone_hash == ph)):
+                continue
+            db.session.add(SupervisorAssignment(phone=phone, phone_hash=ph, name=name, jurisdiction=jurisdiction,
+                                                permissions=perms))
+        # Demo accounts are usable at once: create their users so the roles are active before first login.
+        db.session.flush()
+        for phone in [CORPS_ADMIN_PHONE] + [s[0] for s in SUPERVISORS]:
+            ph = phone_hash(phone)
+            user = db.session.scalar(sa.select(User).where(User.phone_hash == ph))
+            if user is None:
+                user = User(phone=phone, phone_hash=ph)
+                db.session.add(user)
+                db.session.flush()
+            _activate_assignment(user)
+        uow.commit()
+    return [f"总队管理员 {CORPS_ADMIN_PHONE}"] + [f"{name} {phone}（{j}）" for phone, name, j, _ in SUPERVISORS]
+
+
+LOADERS: list[DemoLoader] = [_accounts]
+
+
+def load_demo() -> list[str]:
+    lines = ["演示账号（验证码见 `flask outbox list`，或管理端发件箱）："]
+    for loader in LOADERS:
+        lines += loader()
+    return lines

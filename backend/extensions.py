@@ -1,0 +1,37 @@
+"""Extension singletons, initialised by create_app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_jwt_extended import JWTManager
+
+from backend.core.api import Api
+
+jwt = JWTManager()
+api = Api()
+
+_fake_redis: Any = None
+
+
+def redis_connection() -> Any:
+    """Real Redis when REDIS_URL is configured; otherwise one in-process fakeredis (embedded default)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    conn = app.extensions.get("redis")
+    if conn is not None:
+        return conn
+    url = app.config.get("REDIS_URL")
+    if url:
+        import redis
+
+        conn = redis.Redis.from_url(url)
+    else:
+        global _fake_redis
+        if _fake_redis is None:
+            import fakeredis
+
+            _fake_redis = fakeredis.FakeRedis()
+        conn = _fake_redis
+    app.extensions["redis"] = conn
+    return conn

@@ -1,0 +1,1 @@
+"""Accounts: phone + SMS code login, WeChat login, tokens, roles, supervisor assignments."""

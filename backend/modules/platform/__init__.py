@@ -1,0 +1,1 @@
+"""Platform administration: audit log, background jobs, the development outbox."""
