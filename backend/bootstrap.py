@@ -53,27 +53,39 @@ class Adapters:
 
     @cached_property
     def registry(self) -> Any:
-        from backend.adapters.registry import make_registry
+        if self.config["REGISTRY_BACKEND"] == "http":
+            from backend.adapters.registry import RegistryClient
 
-        return make_registry(self._cfg("REGISTRY_"))
+            return RegistryClient(
+                self.config["REGISTRY_URL"],
+                self.config["REGISTRY_APP_KEY"],
+                self.config["REGISTRY_APP_SECRET"],
+            )
+        from backend.adapters.registry import RegistrySimulator
+
+        return RegistrySimulator()
 
     @cached_property
     def bigdata(self) -> Any:
-        from backend.adapters.bigdata import make_bigdata
+        if self.config["BIGDATA_BACKEND"] == "http":
+            from backend.adapters.bigdata import BigDataClient
 
-        return make_bigdata(self._cfg("BIGDATA_"))
+            return BigDataClient(self.config["BIGDATA_URL"], self.config["BIGDATA_API_KEY"])
+        from backend.adapters.bigdata import BigDataSimulator
+
+        return BigDataSimulator()
 
     @cached_property
     def gis(self) -> Any:
-        from backend.adapters.gis import make_gis
+        from backend.adapters.gis import make_gis_platform
 
-        return make_gis(self._cfg("GIS_"))
+        return make_gis_platform(self.config.get("GIS_URL"), self.config.get("GIS_KEY"))
 
     @cached_property
     def face(self) -> Any:
-        from backend.adapters.face import make_face_engine
+        from backend.adapters.face import DlibFaceEngine
 
-        return make_face_engine(self._cfg("FACE_"))
+        return DlibFaceEngine()
 
 
 def register_adapter_errors() -> None:
@@ -94,6 +106,13 @@ def register_adapter_errors() -> None:
         },
     )
     register_adapter_error(SmsError, 503, {"sms_unknown_template": 500, "sms_bad_params": 500})
+    from backend.adapters.bigdata import BigDataError
+    from backend.adapters.gis import GisError
+    from backend.adapters.registry import RegistryError
+
+    register_adapter_error(RegistryError, 503, {"registry_invalid_query": 422, "registry_bad_request": 422})
+    register_adapter_error(BigDataError, 503)
+    register_adapter_error(GisError, 503)
 
 
 def adapters() -> Adapters:

@@ -48,11 +48,23 @@ def outbox_list(channel: str | None, limit: int, as_json: bool) -> None:
         stmt = stmt.where(OutboxMessage.channel == channel)
     for msg in db.session.scalars(stmt):
         if as_json:
-            click.echo(json.dumps({"id": msg.id, "channel": msg.channel, "recipient": msg.recipient,
-                                   "payload": msg.payload, "created_at": msg.created_at.isoformat()}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": msg.id,
+                        "channel": msg.channel,
+                        "recipient": msg.recipient,
+                        "payload": msg.payload,
+                        "created_at": msg.created_at.isoformat(),
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             text = msg.payload.get("text") or json.dumps(msg.payload, ensure_ascii=False)
-            click.echo(f"#{msg.id} {msg.created_at.astimezone():%Y-%m-%d %H:%M:%S} [{msg.channel}] {msg.recipient}: {text}")
+            click.echo(
+                f"#{msg.id} {msg.created_at.astimezone():%Y-%m-%d %H:%M:%S} [{msg.channel}] {msg.recipient}: {text}"
+            )
 
 
 @click.command("worker")
@@ -90,8 +102,13 @@ def scheduler() -> None:
         raise click.ClickException("REDIS_URL 未配置。")
     cron = CronScheduler(connection=redis_connection())
     for task in PERIODIC:
-        cron.register(run_periodic, queue_name=task.queue, args=(task.name,), interval=task.interval_seconds,
-                      name=task.name)
+        cron.register(
+            run_periodic,
+            queue_name=task.queue,
+            args=(task.name,),
+            interval=task.interval_seconds,
+            name=task.name,
+        )
     cron.start()
 
 

@@ -5,13 +5,9 @@ Each module adds a loader; loaders are idempotent so `flask demo load` can run o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlalchemy as sa
 
 from backend.core.db import db
-
-DemoLoader = Callable[[], list[str]]
 
 # Demo phone numbers (the simulator's SMS outbox shows their codes; the admin login page says so).
 CORPS_ADMIN_PHONE = "13900000001"
@@ -24,19 +20,24 @@ SUPERVISORS = [
 
 
 def _accounts() -> list[str]:
-    from backend.modules.accounts.models import SupervisorAssignment, User
-    from backend.modules.accounts.services import create_corps_admin, _activate_assignment
     from backend.core.crypto import phone_hash
     from backend.core.db import unit_of_work
+    from backend.modules.accounts.models import SupervisorAssignment, User
+    from backend.modules.accounts.services import _activate_assignment, create_corps_admin
 
     create_corps_admin(CORPS_ADMIN_PHONE, "总队 张管理")
     with unit_of_work() as uow:
         for phone, name, jurisdiction, perms in SUPERVISORS:
             ph = phone_hash(phone)
-            if db.session.scalar(sa.select(SupervisorAssignment.id).where(SupervisorAssignment.phone_hash == ph)):
+            if db.session.scalar(
+                sa.select(SupervisorAssignment.id).where(SupervisorAssignment.phone_hash == ph)
+            ):
                 continue
-            db.session.add(SupervisorAssignment(phone=phone, phone_hash=ph, name=name, jurisdiction=jurisdiction,
-                                                permissions=perms))
+            db.session.add(
+                SupervisorAssignment(
+                    phone=phone, phone_hash=ph, name=name, jurisdiction=jurisdiction, permissions=perms
+                )
+            )
         # Demo accounts are usable at once: create their users so the roles are active before first login.
         db.session.flush()
         for phone in [CORPS_ADMIN_PHONE] + [s[0] for s in SUPERVISORS]:
@@ -48,14 +49,17 @@ def _accounts() -> list[str]:
                 db.session.flush()
             _activate_assignment(user)
         uow.commit()
-    return [f"总队管理员 {CORPS_ADMIN_PHONE}"] + [f"{name} {phone}（{j}）" for phone, name, j, _ in SUPERVISORS]
-
-
-LOADERS: list[DemoLoader] = [_accounts]
+    return [f"总队管理员 {CORPS_ADMIN_PHONE}"] + [
+        f"{name} {phone}（{j}）" for phone, name, j, _ in SUPERVISORS
+    ]
 
 
 def load_demo() -> list[str]:
+    """Accounts first, then each module's demo.load() in dependency order. Every loader is idempotent."""
+    from backend.modules import submodules
+
     lines = ["演示账号（验证码见 `flask outbox list`，或管理端发件箱）："]
-    for loader in LOADERS:
-        lines += loader()
+    lines += _accounts()
+    for module in submodules("demo"):
+        lines += module.load()
     return lines

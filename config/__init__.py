@@ -17,7 +17,7 @@ def normalise_db_url(url: str) -> str:
     """psycopg 3 is the driver: accept the plain postgresql:// (or postgres://) form everyone writes."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -41,9 +41,13 @@ class BaseConfig:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/api/swagger-ui/"
     API_SPEC_OPTIONS = {
-        "info": {"description": "上海市消防技术服务机构执业活动管理系统。所有时间为 ISO 8601（带时区偏移）；"
-                 "错误统一为 {code, message, details}。"},
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "info": {
+            "description": "上海市消防技术服务机构执业活动管理系统。所有时间为 ISO 8601（带时区偏移）；"
+            "错误统一为 {code, message, details}。"
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        },
     }
 
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
@@ -117,21 +121,45 @@ class ProductionConfig(BaseConfig):
     JOBS_MODE = "rq"
 
     def __init__(self) -> None:
-        required = ["DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY", "SECRET_KEY", "DATA_ENCRYPTION_KEYS",
-                    "DATA_ENCRYPTION_ACTIVE_KEY", "LOOKUP_HASH_KEY", "PUBLIC_BASE_URL"]
+        required = [
+            "DATABASE_URL",
+            "REDIS_URL",
+            "JWT_SECRET_KEY",
+            "SECRET_KEY",
+            "DATA_ENCRYPTION_KEYS",
+            "DATA_ENCRYPTION_ACTIVE_KEY",
+            "LOOKUP_HASH_KEY",
+            "PUBLIC_BASE_URL",
+        ]
         missing = [k for k in required if not os.environ.get(k)]
         if missing:
             raise RuntimeError(f"production configuration is missing: {', '.join(missing)}")
         for key in required:
             setattr(self, key, os.environ[key])
         self.SQLALCHEMY_DATABASE_URI = normalise_db_url(os.environ["DATABASE_URL"])
-        for key in ("SMS_BACKEND", "WECHAT_BACKEND", "REGISTRY_BACKEND", "GIS_BACKEND", "BIGDATA_BACKEND",
-                    "WECHAT_MINIPROGRAM_APPID", "WECHAT_MINIPROGRAM_SECRET", "WECHAT_OFFICIAL_APPID",
-                    "WECHAT_OFFICIAL_SECRET", "WECHAT_OFFICIAL_TOKEN", "WECHAT_OFFICIAL_AES_KEY", "UPLOAD_DIR"):
+        for key in (
+            "SMS_BACKEND",
+            "WECHAT_BACKEND",
+            "REGISTRY_BACKEND",
+            "GIS_BACKEND",
+            "BIGDATA_BACKEND",
+            "WECHAT_MINIPROGRAM_APPID",
+            "WECHAT_MINIPROGRAM_SECRET",
+            "WECHAT_OFFICIAL_APPID",
+            "WECHAT_OFFICIAL_SECRET",
+            "WECHAT_OFFICIAL_TOKEN",
+            "WECHAT_OFFICIAL_AES_KEY",
+            "UPLOAD_DIR",
+        ):
             if os.environ.get(key):
                 setattr(self, key, os.environ[key])
         for key in os.environ:
-            if key.endswith(("_URL", "_KEY", "_SECRET")) and key.split("_")[0] in ("SMS", "REGISTRY", "GIS", "BIGDATA"):
+            if key.endswith(("_URL", "_KEY", "_SECRET")) and key.split("_")[0] in (
+                "SMS",
+                "REGISTRY",
+                "GIS",
+                "BIGDATA",
+            ):
                 setattr(self, key, os.environ[key])
 
 
@@ -145,7 +173,9 @@ class TestingConfig(BaseConfig):
     LOOKUP_HASH_KEY = "dGVzdGluZy1sb29rdXAtaGFzaC1rZXktdGhhdC1pcy1sb25nLWVub3VnaA=="
 
     def __init__(self) -> None:
-        self.SQLALCHEMY_DATABASE_URI = normalise_db_url(os.environ.get("TEST_DATABASE_URL_EFFECTIVE", "sqlite://"))
+        self.SQLALCHEMY_DATABASE_URI = normalise_db_url(
+            os.environ.get("TEST_DATABASE_URL_EFFECTIVE", "sqlite://")
+        )
         self.REDIS_URL = os.environ.get("TEST_REDIS_URL_EFFECTIVE") or None
         self.UPLOAD_DIR = os.environ.get("TEST_UPLOAD_DIR", "/tmp/fire-test-uploads")
 

@@ -50,7 +50,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         parts = urlsplit(redis_url)
-        os.environ["TEST_REDIS_URL_EFFECTIVE"] = urlunsplit(parts._replace(path="/" + os.environ.get("TEST_REDIS_DB", "9")))
+        os.environ["TEST_REDIS_URL_EFFECTIVE"] = urlunsplit(
+            parts._replace(path="/" + os.environ.get("TEST_REDIS_DB", "9"))
+        )
     os.environ["TEST_UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
     from alembic import command
     from alembic.config import Config
@@ -80,7 +82,9 @@ def _reset_database(app: Any) -> None:
     if engine.dialect.name == "postgresql":
         tables = [t.name for t in db.metadata.sorted_tables]
         with engine.begin() as conn:
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
     else:
         db.session.remove()
         engine.dispose()

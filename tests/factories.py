@@ -50,11 +50,16 @@ def make_user(
     for role in roles:
         if role in ("supervisor", "corps_admin"):
             user.roles.append(
-                UserRole(role=role, jurisdiction="corps" if role == "corps_admin" else jurisdiction,
-                         permissions=list(permissions))
+                UserRole(
+                    role=role,
+                    jurisdiction="corps" if role == "corps_admin" else jurisdiction,
+                    permissions=list(permissions),
+                )
             )
         else:
-            user.roles.append(UserRole(role=role, org_id=org_id if role in ("org_admin", "legal_rep") else None))
+            user.roles.append(
+                UserRole(role=role, org_id=org_id if role in ("org_admin", "legal_rep") else None)
+            )
     db.session.commit()
     pair = _issue_tokens(user)
     return Login(user.id, phone, pair.access_token, pair.refresh_token)

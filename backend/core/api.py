@@ -101,8 +101,15 @@ class Blueprint(flask_smorest.Blueprint):
                 return func(*args, **kwargs)
 
             wrapper._access_roles = tuple(roles)  # type: ignore[attr-defined]
-            names = "公开" if public else "登录用户" if AUTHENTICATED in roles else "、".join(
-                ROLE_NAMES.get(r, r) for r in roles  # type: ignore[call-overload]
+            names = (
+                "公开"
+                if public
+                else "登录用户"
+                if AUTHENTICATED in roles
+                else "、".join(
+                    ROLE_NAMES.get(r, r)
+                    for r in roles  # type: ignore[call-overload]
+                )
             )
             if REFRESH in roles:
                 names = "持有刷新令牌"
@@ -136,7 +143,9 @@ def register_jwt_loaders(jwt: Any) -> None:
 ADAPTER_ERRORS: dict[type[Exception], tuple[int, dict[str, int]]] = {}
 
 
-def register_adapter_error(exc_class: type[Exception], status: int, by_code: dict[str, int] | None = None) -> None:
+def register_adapter_error(
+    exc_class: type[Exception], status: int, by_code: dict[str, int] | None = None
+) -> None:
     ADAPTER_ERRORS[exc_class] = (status, by_code or {})
 
 

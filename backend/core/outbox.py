@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .crypto import EncryptedText
-from .validators import mask_phone
 from .db import Base, BigIntPK, db
 from .timeutil import utcnow
+from .validators import mask_phone
 
 
 class OutboxMessage(Base):

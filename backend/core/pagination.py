@@ -24,7 +24,9 @@ MAX_LIMIT = 100
 
 class PageArgsSchema(ma.Schema):
     limit = ma.fields.Integer(
-        load_default=20, validate=ma.validate.Range(1, MAX_LIMIT), metadata={"description": "每页条数 (1–100)"}
+        load_default=20,
+        validate=ma.validate.Range(1, MAX_LIMIT),
+        metadata={"description": "每页条数 (1–100)"},
     )
     cursor = ma.fields.String(load_default=None, metadata={"description": "上一页返回的 next_cursor"})
 
@@ -33,7 +35,9 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     return ma.Schema.from_dict(
         {
             "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
-            "next_cursor": ma.fields.String(allow_none=True, metadata={"description": "下一页游标；为空表示没有更多"}),
+            "next_cursor": ma.fields.String(
+                allow_none=True, metadata={"description": "下一页游标；为空表示没有更多"}
+            ),
         },
         name=name,
     )
@@ -55,7 +59,10 @@ def decode_cursor(cursor: str, kinds: list[str]) -> list[Any]:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(kinds):
             raise ValueError
-        return [datetime.fromisoformat(v) if k == "datetime" else int(v) if k == "int" else v for v, k in zip(raw, kinds, strict=True)]
+        return [
+            datetime.fromisoformat(v) if k == "datetime" else int(v) if k == "int" else v
+            for v, k in zip(raw, kinds, strict=True)
+        ]
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise ValidationFailed("validation_error", details={"fields": {"cursor": ["游标无效"]}}) from exc
 
@@ -73,7 +80,11 @@ def keyset_page(
     kinds = kinds or ["int"] * len(keys)
     if cursor:
         values = decode_cursor(cursor, kinds)
-        stmt = stmt.where(sa.tuple_(*keys) < sa.tuple_(*values)) if len(keys) > 1 else stmt.where(keys[0] < values[0])
+        stmt = (
+            stmt.where(sa.tuple_(*keys) < sa.tuple_(*values))
+            if len(keys) > 1
+            else stmt.where(keys[0] < values[0])
+        )
     stmt = stmt.order_by(*(k.desc() for k in keys)).limit(limit + 1)
     rows = list(session.scalars(stmt).all())
     next_cursor = None

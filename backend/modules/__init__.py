@@ -1,25 +1,66 @@
-"""Feature modules. Each registers its blueprints here, in dependency order."""
+"""Feature modules, in dependency order. Each may have routes.py (blueprints named `*blp`), models.py,
+demo.py (`load() -> list[str]`) and messages.py; they are discovered here so that adding a module touches
+one list."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from types import ModuleType
+
 from flask import Flask
 
-from backend.core.api import Api, set_actor_loader
+from backend.core.api import Api, Blueprint, set_actor_loader
+
+MODULES = (
+    "accounts",
+    "platform",
+    "realname",
+    "projects",
+    "documents",
+    "feedback",
+    "supervision",
+    "lifecycle",
+    "monitoring",
+    "golive",
+)
 
 
-def register(app: Flask, api: Api) -> None:
-    from backend.modules.accounts import routes as accounts_routes
-    from backend.modules.accounts.services import load_actor
-    from backend.modules.platform import routes as platform_routes
+def _optional(name: str) -> ModuleType | None:
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name)
 
-    set_actor_loader(load_actor)
-    for blp in (accounts_routes.blp, accounts_routes.admin_blp, platform_routes.blp):
-        api.register_blueprint(blp)
+
+def submodules(kind: str) -> list[ModuleType]:
+    found = []
+    for module in MODULES:
+        if importlib.util.find_spec(f"backend.modules.{module}") is None:
+            continue
+        sub = _optional(f"backend.modules.{module}.{kind}")
+        if sub is not None:
+            found.append(sub)
+    return found
 
 
 def import_models() -> None:
-    """Import every model so the metadata is complete (Alembic, tests)."""
+    """Import every model so the metadata is complete (Alembic, tests, create_app)."""
     import backend.core.audit
+    import backend.core.files
     import backend.core.jobs
-    import backend.core.outbox
-    import backend.modules.accounts.models  # noqa: F401
+    import backend.core.outbox  # noqa: F401
+
+    submodules("models")
+
+
+def register(app: Flask, api: Api) -> None:
+    from backend.modules.accounts.services import load_actor
+
+    import_models()
+    submodules("messages")
+    set_actor_loader(load_actor)
+    for routes in submodules("routes"):
+        for attr in sorted(vars(routes)):
+            value = getattr(routes, attr)
+            if attr.endswith("blp") and isinstance(value, Blueprint):
+                api.register_blueprint(value)

@@ -125,10 +125,19 @@ def test_refreshed_token_works_and_logged_out_one_does_not(client: Any, ctx: Any
     new_access = r.get_json()["access_token"]
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {new_access}"}).status_code == 200
     # an access token is not a refresh token, nor the other way round
-    assert client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {new_access}"}).status_code == 401
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {new_access}"}).status_code
+        == 401
+    )
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"}).status_code
+        == 401
+    )
 
-    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {new_access}"}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {new_access}"}).status_code
+        == 200
+    )
     for token in (new_access, tokens["access_token"]):
         r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401 and r.get_json()["code"] == "token_revoked"
@@ -138,7 +147,11 @@ def test_refreshed_token_works_and_logged_out_one_does_not(client: Any, ctx: Any
 
 def test_missing_and_garbage_tokens_get_401_in_our_shape(client: Any) -> None:
     r = client.get("/api/v1/me")
-    assert r.status_code == 401 and r.get_json() == {"code": "unauthorized", "message": "请先登录", "details": {}}
+    assert r.status_code == 401 and r.get_json() == {
+        "code": "unauthorized",
+        "message": "请先登录",
+        "details": {},
+    }
     r = client.get("/api/v1/me", headers={"Authorization": "Bearer not.a.token"})
     assert r.status_code == 401 and r.get_json()["code"] == "token_invalid"
 
@@ -183,7 +196,11 @@ def test_wechat_login_with_recorded_code2session_binds_then_logs_in(
     app.extensions.pop("adapters", None)
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-            mock.add(responses.GET, "https://api.weixin.qq.com/cgi-bin/token", json=_recorded(shared_data, "token.json"))
+            mock.add(
+                responses.GET,
+                "https://api.weixin.qq.com/cgi-bin/token",
+                json=_recorded(shared_data, "token.json"),
+            )
             mock.add(responses.GET, "https://api.weixin.qq.com/sns/jscode2session", json=session)
             r = client.post("/api/v1/auth/wechat-login", json={"code": "recorded-code"})
             assert r.status_code == 409 and r.get_json()["code"] == "wechat_not_bound"
@@ -191,8 +208,10 @@ def test_wechat_login_with_recorded_code2session_binds_then_logs_in(
 
             phone = "13812340007"
             client.post("/api/v1/auth/sms-codes", json={"phone": phone, "purpose": "bind"})
-            r = client.post("/api/v1/auth/wechat-bind",
-                            json={"bind_token": bind_token, "phone": phone, "code": latest_sms_code(phone)})
+            r = client.post(
+                "/api/v1/auth/wechat-bind",
+                json={"bind_token": bind_token, "phone": phone, "code": latest_sms_code(phone)},
+            )
             assert r.status_code == 200, r.get_json()
             assert r.get_json()["user"]["wechat_bound"] is True
 
@@ -223,7 +242,9 @@ def test_wechat_login_through_the_simulator(client: Any, ctx: Any) -> None:
 
 
 def test_bad_bind_token_is_refused(client: Any) -> None:
-    r = client.post("/api/v1/auth/wechat-bind", json={"bind_token": "x", "phone": "13812340008", "code": "123456"})
+    r = client.post(
+        "/api/v1/auth/wechat-bind", json={"bind_token": "x", "phone": "13812340008", "code": "123456"}
+    )
     assert r.status_code == 400 and r.get_json()["code"] == "wechat_bind_invalid"
 
 
@@ -232,9 +253,16 @@ def test_bad_bind_token_is_refused(client: Any) -> None:
 
 def test_preassigned_supervisor_activates_on_first_login(client: Any, ctx: Any) -> None:
     admin = make_user(roles=("corps_admin",))
-    r = client.post("/api/v1/admin/supervisors", headers=admin.headers,
-                    json={"phone": "13812340009", "name": "徐汇 李四", "jurisdiction": "310104",
-                          "permissions": ["read_personal_data"]})
+    r = client.post(
+        "/api/v1/admin/supervisors",
+        headers=admin.headers,
+        json={
+            "phone": "13812340009",
+            "name": "徐汇 李四",
+            "jurisdiction": "310104",
+            "permissions": ["read_personal_data"],
+        },
+    )
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["status"] == "pending"
     assert r.get_json()["phone_masked"] == "138****0009"
@@ -248,21 +276,29 @@ def test_preassigned_supervisor_activates_on_first_login(client: Any, ctx: Any) 
 
 def test_role_change_revokes_tokens(client: Any, ctx: Any) -> None:
     admin = make_user(roles=("corps_admin",))
-    r = client.post("/api/v1/admin/supervisors", headers=admin.headers,
-                    json={"phone": "13812340010", "name": "黄浦 王五", "jurisdiction": "310101"})
+    r = client.post(
+        "/api/v1/admin/supervisors",
+        headers=admin.headers,
+        json={"phone": "13812340010", "name": "黄浦 王五", "jurisdiction": "310101"},
+    )
     assignment_id = r.get_json()["id"]
     tokens = sms_login(client, "13812340010")
     h = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert client.get("/api/v1/me", headers=h).status_code == 200
-    r = client.patch(f"/api/v1/admin/supervisors/{assignment_id}", headers=admin.headers, json={"jurisdiction": "310104"})
+    r = client.patch(
+        f"/api/v1/admin/supervisors/{assignment_id}", headers=admin.headers, json={"jurisdiction": "310104"}
+    )
     assert r.status_code == 200
     assert client.get("/api/v1/me", headers=h).status_code == 401
 
 
 def test_assignment_validation(client: Any, ctx: Any) -> None:
     admin = make_user(roles=("corps_admin",))
-    r = client.post("/api/v1/admin/supervisors", headers=admin.headers,
-                    json={"phone": "13812340011", "name": "某人", "jurisdiction": "999999"})
+    r = client.post(
+        "/api/v1/admin/supervisors",
+        headers=admin.headers,
+        json={"phone": "13812340011", "name": "某人", "jurisdiction": "999999"},
+    )
     assert r.status_code == 422 and r.get_json()["code"] == "jurisdiction_unknown"
     ok = {"phone": "13812340011", "name": "某人", "jurisdiction": "310101"}
     assert client.post("/api/v1/admin/supervisors", headers=admin.headers, json=ok).status_code == 201
@@ -286,9 +322,12 @@ def test_audit_log_records_writes_with_actor_and_ip_and_is_append_only(client: A
     from backend.core.db import db
 
     admin = make_user(roles=("corps_admin",))
-    client.post("/api/v1/admin/supervisors", headers=admin.headers,
-                json={"phone": "13812340013", "name": "审计 测试", "jurisdiction": "310101"},
-                environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    client.post(
+        "/api/v1/admin/supervisors",
+        headers=admin.headers,
+        json={"phone": "13812340013", "name": "审计 测试", "jurisdiction": "310101"},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
     row = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "supervisor_assignments.create"))
     assert row is not None
     assert row.actor_user_id == admin.user_id and row.actor_ip == "10.1.2.3"
@@ -307,6 +346,9 @@ def test_audit_log_records_writes_with_actor_and_ip_and_is_append_only(client: A
 
 def test_times_carry_the_shanghai_offset(client: Any, ctx: Any) -> None:
     admin = make_user(roles=("corps_admin",))
-    r = client.post("/api/v1/admin/supervisors", headers=admin.headers,
-                    json={"phone": "13812340014", "name": "时间 测试", "jurisdiction": "310101"})
+    r = client.post(
+        "/api/v1/admin/supervisors",
+        headers=admin.headers,
+        json={"phone": "13812340014", "name": "时间 测试", "jurisdiction": "310101"},
+    )
     assert r.get_json()["created_at"].endswith("+08:00")

@@ -18,7 +18,6 @@ from backend.core import jurisdictions, ratelimit
 from backend.core.access import PERMISSIONS, Actor, Role
 from backend.core.audit import record
 from backend.core.crypto import keyring, normalise_phone, phone_hash
-from backend.core.validators import mask_phone
 from backend.core.db import db, unit_of_work
 from backend.core.errors import (
     BadRequest,
@@ -31,7 +30,7 @@ from backend.core.errors import (
     ValidationFailed,
 )
 from backend.core.timeutil import utcnow
-from backend.core.validators import is_valid_cn_mobile
+from backend.core.validators import is_valid_cn_mobile, mask_phone
 
 from .models import RevokedSession, SmsCode, SupervisorAssignment, User, UserRole
 
@@ -83,22 +82,30 @@ def request_sms_code(phone: str, purpose: str, ip: str | None) -> CodeIssued:
         interval: timedelta = _cfg("SMS_RESEND_INTERVAL")
         if last is not None and now - last.created_at < interval:
             wait = int((interval - (now - last.created_at)).total_seconds()) + 1
-            raise RateLimited("sms_too_frequent", headers={"Retry-After": str(wait)}, details={"retry_after": wait})
+            raise RateLimited(
+                "sms_too_frequent", headers={"Retry-After": str(wait)}, details={"retry_after": wait}
+            )
         sent_today = db.session.scalar(
-            sa.select(sa.func.count()).where(SmsCode.phone_hash == ph, SmsCode.created_at > now - timedelta(days=1))
+            sa.select(sa.func.count()).where(
+                SmsCode.phone_hash == ph, SmsCode.created_at > now - timedelta(days=1)
+            )
         )
         if sent_today >= _cfg("SMS_DAILY_LIMIT"):
             raise RateLimited("sms_daily_limit")
         if ip:
             from_ip = db.session.scalar(
-                sa.select(sa.func.count()).where(SmsCode.ip == ip, SmsCode.created_at > now - timedelta(hours=1))
+                sa.select(sa.func.count()).where(
+                    SmsCode.ip == ip, SmsCode.created_at > now - timedelta(hours=1)
+                )
             )
             if from_ip >= _cfg("SMS_IP_HOURLY_LIMIT"):
                 raise RateLimited("sms_ip_limit")
         code = f"{secrets.randbelow(10**6):06d}"
         ttl: timedelta = _cfg("SMS_CODE_TTL")
         db.session.add(
-            SmsCode(phone_hash=ph, code_hash=_code_hash(phone, code), purpose=purpose, ip=ip, expires_at=now + ttl)
+            SmsCode(
+                phone_hash=ph, code_hash=_code_hash(phone, code), purpose=purpose, ip=ip, expires_at=now + ttl
+            )
         )
         result = adapters().sms.send(phone, "login_code", {"code": code})
         if not result.ok:
@@ -257,7 +264,9 @@ def bind_wechat(bind_token: str, phone: str, code: str, ip: str | None) -> Token
 
 def refresh_access(user_id: int, claims: dict[str, Any]) -> tuple[str, int]:
     user = _live_user(user_id, claims)
-    access = create_access_token(identity=str(user.id), additional_claims={"ver": user.token_version, "sid": claims["sid"]})
+    access = create_access_token(
+        identity=str(user.id), additional_claims={"ver": user.token_version, "sid": claims["sid"]}
+    )
     expires: timedelta = _cfg("JWT_ACCESS_TOKEN_EXPIRES")
     return access, int(expires.total_seconds())
 
@@ -373,7 +382,9 @@ def user_by_phone(phone: str) -> User | None:
 
 def _validate_assignment(jurisdiction: str, role: str, permissions: list[str]) -> None:
     if not jurisdictions.is_known(jurisdiction):
-        raise ValidationFailed("jurisdiction_unknown", details={"fields": {"jurisdiction": ["管辖范围不存在"]}})
+        raise ValidationFailed(
+            "jurisdiction_unknown", details={"fields": {"jurisdiction": ["管辖范围不存在"]}}
+        )
     if role not in (Role.SUPERVISOR, Role.CORPS_ADMIN):
         raise ValidationFailed(details={"fields": {"role": ["只能分配监督管理人员或总队管理员"]}})
     if role == Role.CORPS_ADMIN and jurisdiction != jurisdictions.CORPS:
@@ -384,7 +395,13 @@ def _validate_assignment(jurisdiction: str, role: str, permissions: list[str]) -
 
 
 def create_assignment(
-    actor: Actor, *, phone: str, name: str, jurisdiction: str, role: str = "supervisor", permissions: list[str] | None = None
+    actor: Actor,
+    *,
+    phone: str,
+    name: str,
+    jurisdiction: str,
+    role: str = "supervisor",
+    permissions: list[str] | None = None,
 ) -> SupervisorAssignment:
     phone = _valid_phone(phone)
     permissions = sorted(set(permissions or []))
@@ -394,8 +411,13 @@ def create_assignment(
         if db.session.scalar(sa.select(SupervisorAssignment.id).where(SupervisorAssignment.phone_hash == ph)):
             raise Conflict("supervisor_exists")
         assignment = SupervisorAssignment(
-            phone=phone, phone_hash=ph, name=name, role=role, jurisdiction=jurisdiction,
-            permissions=permissions, created_by=actor.user_id,
+            phone=phone,
+            phone_hash=ph,
+            name=name,
+            role=role,
+            jurisdiction=jurisdiction,
+            permissions=permissions,
+            created_by=actor.user_id,
         )
         db.session.add(assignment)
         existing = db.session.scalar(sa.select(User).where(User.phone_hash == ph))
@@ -406,8 +428,13 @@ def create_assignment(
 
 
 def update_assignment(
-    actor: Actor, assignment_id: int, *, jurisdiction: str | None = None, permissions: list[str] | None = None,
-    name: str | None = None, status: str | None = None,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    jurisdiction: str | None = None,
+    permissions: list[str] | None = None,
+    name: str | None = None,
+    status: str | None = None,
 ) -> SupervisorAssignment:
     with unit_of_work() as uow:
         assignment = db.session.get(SupervisorAssignment, assignment_id)
@@ -416,7 +443,9 @@ def update_assignment(
         if assignment.user_id is not None and assignment.user_id == actor.user_id:
             raise Forbidden("cannot_change_self")
         new_jurisdiction = jurisdiction or assignment.jurisdiction
-        new_permissions = sorted(set(permissions if permissions is not None else assignment.permissions or []))
+        new_permissions = sorted(
+            set(permissions if permissions is not None else assignment.permissions or [])
+        )
         _validate_assignment(new_jurisdiction, assignment.role, new_permissions)
         assignment.jurisdiction = new_jurisdiction
         assignment.permissions = new_permissions
@@ -437,7 +466,9 @@ def update_assignment(
 def list_assignments(limit: int, cursor: str | None) -> Any:
     from backend.core.pagination import keyset_page
 
-    return keyset_page(db.session, sa.select(SupervisorAssignment), [SupervisorAssignment.id], limit=limit, cursor=cursor)
+    return keyset_page(
+        db.session, sa.select(SupervisorAssignment), [SupervisorAssignment.id], limit=limit, cursor=cursor
+    )
 
 
 def create_corps_admin(phone: str, name: str) -> SupervisorAssignment:
@@ -445,10 +476,16 @@ def create_corps_admin(phone: str, name: str) -> SupervisorAssignment:
     phone = _valid_phone(phone)
     with unit_of_work() as uow:
         ph = phone_hash(phone)
-        assignment = db.session.scalar(sa.select(SupervisorAssignment).where(SupervisorAssignment.phone_hash == ph))
+        assignment = db.session.scalar(
+            sa.select(SupervisorAssignment).where(SupervisorAssignment.phone_hash == ph)
+        )
         if assignment is None:
             assignment = SupervisorAssignment(
-                phone=phone, phone_hash=ph, name=name, role=Role.CORPS_ADMIN, jurisdiction=jurisdictions.CORPS,
+                phone=phone,
+                phone_hash=ph,
+                name=name,
+                role=Role.CORPS_ADMIN,
+                jurisdiction=jurisdictions.CORPS,
                 permissions=sorted(PERMISSIONS),
             )
             db.session.add(assignment)

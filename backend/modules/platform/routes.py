@@ -9,9 +9,18 @@ from backend.core.api import Blueprint, current_actor
 from backend.core.pagination import page_schema
 
 from . import services
-from .schemas import AuditLogSchema, AuditQuerySchema, JobQuerySchema, JobSchema, OutboxQuerySchema, OutboxSchema
+from .schemas import (
+    AuditLogSchema,
+    AuditQuerySchema,
+    JobQuerySchema,
+    JobSchema,
+    OutboxQuerySchema,
+    OutboxSchema,
+)
 
-blp = Blueprint("platform", __name__, url_prefix="/api/v1/admin", description="总队管理：审计日志、后台任务、消息发件箱")
+blp = Blueprint(
+    "platform", __name__, url_prefix="/api/v1/admin", description="总队管理：审计日志、后台任务、消息发件箱"
+)
 
 
 @blp.route("/audit-logs")
