@@ -113,6 +113,11 @@ def register_adapter_errors() -> None:
     register_adapter_error(RegistryError, 503, {"registry_invalid_query": 422, "registry_bad_request": 422})
     register_adapter_error(BigDataError, 503)
     register_adapter_error(GisError, 503)
+    from backend.adapters.face import FaceRejected
+    from backend.core.images import ImageRejected
+
+    register_adapter_error(FaceRejected, 422)
+    register_adapter_error(ImageRejected, 422, {"image_too_large": 413, "image_type_not_allowed": 415})
 
 
 def adapters() -> Adapters:

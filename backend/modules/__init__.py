@@ -1,6 +1,7 @@
-"""Feature modules, in dependency order. Each may have routes.py (blueprints named `*blp`), models.py,
-demo.py (`load() -> list[str]`) and messages.py; they are discovered here so that adding a module touches
-one list."""
+"""Feature modules, in dependency order. Each may have routes.py (smorest blueprints named `*blp`, and an
+optional `register_plain(app)` for plain Flask blueprints), models.py, demo.py (`load() -> list[str]`),
+messages.py and cli.py (`commands: list[click.Command]`); they are discovered here so that adding a module
+touches one list."""
 
 from __future__ import annotations
 
@@ -64,3 +65,10 @@ def register(app: Flask, api: Api) -> None:
             value = getattr(routes, attr)
             if attr.endswith("blp") and isinstance(value, Blueprint):
                 api.register_blueprint(value)
+        # Plain Flask blueprints (HTML pages, the WeChat server endpoint) outside the OpenAPI document.
+        register_plain = getattr(routes, "register_plain", None)
+        if register_plain is not None:
+            register_plain(app)
+    for cli in submodules("cli"):
+        for command in getattr(cli, "commands", []):
+            app.cli.add_command(command)
