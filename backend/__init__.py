@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     import base64
     import logging
+    import os
     import uuid
     from pathlib import Path
 
@@ -33,6 +34,8 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     cfg = config_module.load(config) if config is None or isinstance(config, str) else config
     app.config.from_object(cfg)
     app.config.update(overrides)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in every response
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     set_keyring(
@@ -66,6 +69,11 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
 
     _register_swagger_assets(app)
     cli.register(app)
+    if os.environ.get("EMBEDDED_SCHEDULER") == "1" and app.config["JOBS_MODE"] == "inline":
+        # `make run`: no Redis, no worker; periodic tasks run in a thread of the web process.
+        from backend.core.schedule import start_embedded_scheduler
+
+        start_embedded_scheduler(app)
     return app
 
 

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 import flask_smorest
+import marshmallow as ma
 from flask import Flask, g, jsonify
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -50,12 +51,18 @@ def resolve_actor(optional: bool) -> Actor:
     return _actor_loader(int(claims["sub"]), claims)
 
 
-class ErrorSchemaDoc(flask_smorest.error_handler.ErrorSchema):
-    pass
+class ErrorSchema(ma.Schema):
+    """The one error shape (documented as every operation's default response)."""
+
+    code = ma.fields.String(required=True, metadata={"description": "稳定的机器可读错误码，例如 code_invalid"})
+    message = ma.fields.String(required=True, metadata={"description": "中文错误提示"})
+    details = ma.fields.Dict(required=True, metadata={"description": "字段错误等详细信息"})
 
 
 class Api(flask_smorest.Api):
     """flask-smorest Api answering every HTTP error as {code, message, details}."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         status = error.code or 500

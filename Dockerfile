@@ -1,0 +1,26 @@
+# Production image: gunicorn serving the API, the same image runs the RQ worker and the scheduler.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    APP_CONFIG=production INSTANCE_PATH=/app/instance
+
+# fonts-wqy-microhei: the CJK TrueType font embedded in every PDF (reportlab cannot embed Noto's OTF).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt scripts/setup.sh ./
+# Same install order as scripts/setup.sh: dlib from dlib-bin, face_recognition without its dlib dependency.
+RUN pip install --no-cache-dir "setuptools<81" wheel \
+ && pip install --no-cache-dir "setuptools<81" "dlib-bin==20.0.1.post1" "face_recognition_models==0.3.0" numpy pillow click \
+ && pip install --no-cache-dir --no-deps "face_recognition==1.3.0" \
+ && pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+RUN useradd --system --uid 10001 --home /app fire \
+ && mkdir -p /app/instance/uploads && chown -R fire /app/instance
+USER fire
+
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", "wsgi:app"]

@@ -1,0 +1,54 @@
+# 消防技术服务机构执业活动管理系统 — developer entry points.
+#   make run    set up, migrate, load demo data, serve http://127.0.0.1:5000 (embedded: SQLite, in-process jobs)
+#   make test   set up and run the whole suite (PostgreSQL + Redis when TEST_DATABASE_URL/REDIS_URL are set,
+#               and always the embedded default)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup system-deps run migrate demo worker scheduler test lint format bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	bash scripts/setup.sh "$(PYTHON)" "$(VENV)"
+	touch $@
+
+system-deps:
+	bash scripts/system-deps.sh
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+demo: migrate
+	$(FLASK) demo load
+
+run: system-deps demo
+	EMBEDDED_SCHEDULER=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: setup
+	$(FLASK) worker
+
+scheduler: setup
+	$(FLASK) scheduler
+
+test: system-deps setup
+	bash scripts/test.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""Property-based tests over the whole OpenAPI document: no 5xx, and every response matches its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+
+from tests.factories import make_user
+
+
+@pytest.fixture
+def api_schema(app: Any) -> Any:
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_api_conforms(case: Any, app: Any) -> None:
+    with app.app_context():
+        admin = make_user(roles=("corps_admin",))
+    response = case.call(headers=admin.headers)
+    case.validate_response(
+        response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
+    )
