@@ -29,9 +29,7 @@ def _accounts() -> list[str]:
     with unit_of_work() as uow:
         for phone, name, jurisdiction, perms in SUPERVISORS:
             ph = phone_hash(phone)
-            if db.session.scalar(
-                sa.select(SupervisorAssignment.id).where(SupervisorAssignment.phone_hash == ph)
-            ):
+            if db.session.scalar(sa.select(SupervisorAssignment.id).where(SupervisorAssignment.phone_hash == ph)):
                 continue
             db.session.add(
                 SupervisorAssignment(
@@ -49,9 +47,7 @@ def _accounts() -> list[str]:
                 db.session.flush()
             _activate_assignment(user)
         uow.commit()
-    return [f"总队管理员 {CORPS_ADMIN_PHONE}"] + [
-        f"{name} {phone}（{j}）" for phone, name, j, _ in SUPERVISORS
-    ]
+    return [f"总队管理员 {CORPS_ADMIN_PHONE}"] + [f"{name} {phone}（{j}）" for phone, name, j, _ in SUPERVISORS]
 
 
 def load_demo() -> list[str]:

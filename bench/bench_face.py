@@ -76,8 +76,7 @@ def main() -> None:
     print("face_recognition = face_encodings(load_image_file(path)): HOG with upsample 1, every face\n")
 
     header = (
-        f"{'photo':<27}{'size':>10} {'validate':>9} {'enrol':>7} {'':<20}{'verify':>7} {'':<20}"
-        f"{'face_recognition':>16}"
+        f"{'photo':<27}{'size':>10} {'validate':>9} {'enrol':>7} {'':<20}{'verify':>7} {'':<20}{'face_recognition':>16}"
     )
     print(header)
     print("-" * (len(header) + 10))
@@ -87,9 +86,7 @@ def main() -> None:
             data = path.read_bytes()
             validate_ms, _ = median_ms(lambda data=data: validate_image(data))
             enrol_ms, enrol_outcome = median_ms(lambda data=data: engine.enrol(data))
-            verify_ms, verify_outcome = median_ms(
-                lambda data=data: engine.verify(data, reference.encoding, TOLERANCE)
-            )
+            verify_ms, verify_outcome = median_ms(lambda data=data: engine.verify(data, reference.encoding, TOLERANCE))
             bare_ms, bare_outcome = median_ms(
                 lambda path=path: face_recognition.face_encodings(face_recognition.load_image_file(path))
             )

@@ -45,9 +45,7 @@ class BaseConfig:
             "description": "上海市消防技术服务机构执业活动管理系统。所有时间为 ISO 8601（带时区偏移）；"
             "错误统一为 {code, message, details}。"
         },
-        "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-        },
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
 
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
@@ -173,9 +171,7 @@ class TestingConfig(BaseConfig):
     LOOKUP_HASH_KEY = "dGVzdGluZy1sb29rdXAtaGFzaC1rZXktdGhhdC1pcy1sb25nLWVub3VnaA=="
 
     def __init__(self) -> None:
-        self.SQLALCHEMY_DATABASE_URI = normalise_db_url(
-            os.environ.get("TEST_DATABASE_URL_EFFECTIVE", "sqlite://")
-        )
+        self.SQLALCHEMY_DATABASE_URI = normalise_db_url(os.environ.get("TEST_DATABASE_URL_EFFECTIVE", "sqlite://"))
         self.REDIS_URL = os.environ.get("TEST_REDIS_URL_EFFECTIVE") or None
         self.UPLOAD_DIR = os.environ.get("TEST_UPLOAD_DIR", "/tmp/fire-test-uploads")
 

@@ -189,9 +189,7 @@ class Generator:
 
     def person_name(self, male: bool) -> str:
         while True:
-            surname = (
-                self.rng.choice(COMPOUND_SURNAMES) if self.rng.random() < 0.01 else self.rng.choice(SURNAMES)
-            )
+            surname = self.rng.choice(COMPOUND_SURNAMES) if self.rng.random() < 0.01 else self.rng.choice(SURNAMES)
             pool = GIVEN_MALE if male else GIVEN_FEMALE
             if self.rng.random() < 0.25:
                 given = self.rng.choice(pool)
@@ -228,9 +226,7 @@ class Generator:
                 self.mobiles.add(number)
                 return number
 
-    def new_person(
-        self, born_from: int, born_to: int, employer: str | None, male_share: float = 0.78
-    ) -> Person:
+    def new_person(self, born_from: int, born_to: int, employer: str | None, male_share: float = 0.78) -> Person:
         male = self.rng.random() < male_share
         born = self.date_between(date(born_from, 1, 1), date(born_to, 12, 31))
         person = Person(self.person_name(male), self.id_number(born, male), self.mobile(), employer)
@@ -240,9 +236,7 @@ class Generator:
     def credit_code(self, registered: date, region: str) -> str:
         while True:
             if registered.year < 2016:  # legacy organisation code, 8 digits
-                body = self.rng.choice(
-                    ("55", "57", "58", "66", "67", "68", "69", "74", "75", "76", "78", "79")
-                )
+                body = self.rng.choice(("55", "57", "58", "66", "67", "68", "69", "74", "75", "76", "78", "79"))
                 body += f"{self.rng.randrange(10**6):06d}"
             else:  # codes assigned with the credit code: MA1 (2016-2020), MA7 (2021-22), MAC (2023-)
                 head = "MA1" if registered.year <= 2020 else "MA7" if registered.year <= 2022 else "MAC"
@@ -287,9 +281,7 @@ class Generator:
             expires = issued + timedelta(days=3 * 365 - 1)
         reg_year = min(issued, first_reg).year % 100
         cert_no = f"{exam_year}31{level_digit}{self.next_serial(f'cert{level_digit}{exam_year}', 100):06d}"
-        registration_no = (
-            f"31{level_digit}{reg_year:02d}{self.next_serial(f'reg{level_digit}{reg_year}'):05d}"
-        )
+        registration_no = f"31{level_digit}{reg_year:02d}{self.next_serial(f'reg{level_digit}{reg_year}'):05d}"
         record = {
             "holder_name": person.name,
             "id_number": person.id_number,
@@ -355,8 +347,7 @@ class Generator:
                     "district": DISTRICTS[district][0],
                     "status": status,
                     # the fire registry record follows the business licence by a few weeks to years
-                    "registered_at": max(registered, date(2014, 10, 1))
-                    + timedelta(days=self.rng.randint(20, 400)),
+                    "registered_at": max(registered, date(2014, 10, 1)) + timedelta(days=self.rng.randint(20, 400)),
                     "established_on": registered,
                 }
             )
@@ -393,15 +384,9 @@ class Generator:
             if MAINT not in org["types"]:
                 continue
             if id(org) in short_operators:
-                levels = (
-                    [LEVELS[0]] * 4 + [LEVELS[1]]
-                    if self.rng.random() < 0.5
-                    else [LEVELS[0]] * 5 + [LEVELS[2]]
-                )
+                levels = [LEVELS[0]] * 4 + [LEVELS[1]] if self.rng.random() < 0.5 else [LEVELS[0]] * 5 + [LEVELS[2]]
             else:
-                levels = [LEVELS[1], LEVELS[1]] + [
-                    self.operator_level() for _ in range(self.rng.randint(4, 8))
-                ]
+                levels = [LEVELS[1], LEVELS[1]] + [self.operator_level() for _ in range(self.rng.randint(4, 8))]
             for i, level in enumerate(levels):
                 person = self.new_person(1968, 2003, code, male_share=0.85)
                 # a skill certificate outlives the firm; a few beyond the required six are revoked (e.g. found
@@ -471,9 +456,7 @@ class Generator:
             )
         return cases
 
-    def business_registrations(
-        self, orgs: list[dict[str, object]]
-    ) -> tuple[list[dict], list[dict], list[str]]:
+    def business_registrations(self, orgs: list[dict[str, object]]) -> tuple[list[dict], list[dict], list[str]]:
         records = []
         for org in orgs:
             district = str(org["district"])
@@ -486,9 +469,7 @@ class Generator:
                     "address": org["registered_address"],
                     "status": {"正常": "存续", "停业": "存续", "注销": "注销"}[str(org["status"])],
                     "established_on": org["established_on"],
-                    "registered_capital_wan": self.rng.choice(
-                        (100, 200, 300, 500, 500, 800, 1000, 1000, 2000, 5000)
-                    ),
+                    "registered_capital_wan": self.rng.choice((100, 200, 300, 500, 500, 800, 1000, 1000, 2000, 5000)),
                     "enterprise_type": self.rng.choice(ENTERPRISE_TYPES),
                     "registration_authority": "上海市市场监督管理局"
                     if region == "310000"
@@ -603,8 +584,7 @@ def dumps(dataset: dict[str, object]) -> str:
             lines.append(f"  {one(key)}: [\n{body}\n  ]{comma}")
         elif isinstance(value, dict):
             inner = ",\n".join(
-                f"    {one(k)}: [\n" + ",\n".join(f"      {one(x)}" for x in v) + "\n    ]"
-                for k, v in value.items()
+                f"    {one(k)}: [\n" + ",\n".join(f"      {one(x)}" for x in v) + "\n    ]" for k, v in value.items()
             )
             lines.append(f"  {one(key)}: {{\n{inner}\n  }}{comma}")
         else:

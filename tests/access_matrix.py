@@ -25,9 +25,7 @@ class Operation:
     roles: tuple[str, ...]
 
     def url(self) -> str:
-        return re.sub(
-            r"<(?:(\w+):)?(\w+)>", lambda m: "999999" if m.group(1) == "int" else "zz-unknown", self.rule
-        )
+        return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "999999" if m.group(1) == "int" else "zz-unknown", self.rule)
 
 
 def operations(app: Flask, prefix: str = "/api/v1") -> list[Operation]:

@@ -82,9 +82,7 @@ def _reset_database(app: Any) -> None:
     if engine.dialect.name == "postgresql":
         tables = [t.name for t in db.metadata.sorted_tables]
         with engine.begin() as conn:
-            conn.execute(
-                sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     else:
         db.session.remove()
         engine.dispose()

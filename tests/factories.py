@@ -57,9 +57,7 @@ def make_user(
                 )
             )
         else:
-            user.roles.append(
-                UserRole(role=role, org_id=org_id if role in ("org_admin", "legal_rep") else None)
-            )
+            user.roles.append(UserRole(role=role, org_id=org_id if role in ("org_admin", "legal_rep") else None))
     db.session.commit()
     pair = _issue_tokens(user)
     return Login(user.id, phone, pair.access_token, pair.refresh_token)

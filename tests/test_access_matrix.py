@@ -19,9 +19,7 @@ def test_every_endpoint_for_every_role(app: Any, client: Any, ctx: Any) -> None:
     from backend.modules.accounts.models import User
     from backend.modules.accounts.services import _issue_tokens
 
-    users = {
-        role: make_user(roles=(role,), org_id=424242, jurisdiction="310101").user_id for role in ROLES[1:]
-    }
+    users = {role: make_user(roles=(role,), org_id=424242, jurisdiction="310101").user_id for role in ROLES[1:]}
     failures = []
     for op in operations(app):
         for role in ROLES:

@@ -26,6 +26,4 @@ def test_api_conforms(case: Any, app: Any) -> None:
     with app.app_context():
         admin = make_user(roles=("corps_admin",))
     response = case.call(headers=admin.headers)
-    case.validate_response(
-        response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
-    )
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance])

@@ -150,9 +150,7 @@ def register_jwt_loaders(jwt: Any) -> None:
 ADAPTER_ERRORS: dict[type[Exception], tuple[int, dict[str, int]]] = {}
 
 
-def register_adapter_error(
-    exc_class: type[Exception], status: int, by_code: dict[str, int] | None = None
-) -> None:
+def register_adapter_error(exc_class: type[Exception], status: int, by_code: dict[str, int] | None = None) -> None:
     ADAPTER_ERRORS[exc_class] = (status, by_code or {})
 
 

@@ -90,7 +90,5 @@ class ServiceUnavailable(DomainError):
     default_code = "service_unavailable"
 
 
-def error_body(
-    code: str, message: str | None = None, details: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def error_body(code: str, message: str | None = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message or message_for(code), "details": details or {}}

@@ -60,9 +60,7 @@ def _existing(sha256: str) -> StoredFile | None:
     return db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == sha256))
 
 
-def store_image(
-    data: bytes, purpose: str, uploaded_by: int | None = None
-) -> tuple[StoredFile, ValidatedImage]:
+def store_image(data: bytes, purpose: str, uploaded_by: int | None = None) -> tuple[StoredFile, ValidatedImage]:
     """Validate (type by content, size, pixel bomb) and store an image. Raises ValidationFailed in Chinese."""
     try:
         image = validate_image(data)

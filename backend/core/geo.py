@@ -247,9 +247,7 @@ def haversine_m(a: Sequence[float], b: Sequence[float]) -> float:
     return 2.0 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def geodesic_destination(
-    lng: float, lat: float, azimuth_deg: float, distance_m: float
-) -> tuple[float, float]:
+def geodesic_destination(lng: float, lat: float, azimuth_deg: float, distance_m: float) -> tuple[float, float]:
     """The point ``distance_m`` away along ``azimuth_deg`` (clockwise from north) on the WGS-84 ellipsoid."""
     dest_lng, dest_lat, _ = _GEOD.fwd(lng, lat, azimuth_deg, distance_m)
     return float(dest_lng), float(dest_lat)
@@ -421,8 +419,7 @@ def _check_radius(radius_m: object) -> float:
     if not _is_number(radius_m) or not (MIN_GEOFENCE_RADIUS_M <= float(radius_m) <= MAX_GEOFENCE_RADIUS_M):  # type: ignore[arg-type]
         raise GeoError(
             "geo_radius_out_of_range",
-            f"{MESSAGES['geo_radius_out_of_range']}："
-            f"应在 {MIN_GEOFENCE_RADIUS_M:g}～{MAX_GEOFENCE_RADIUS_M:g} 米之间",
+            f"{MESSAGES['geo_radius_out_of_range']}：应在 {MIN_GEOFENCE_RADIUS_M:g}～{MAX_GEOFENCE_RADIUS_M:g} 米之间",
             {"radius_m": repr(radius_m), "min": MIN_GEOFENCE_RADIUS_M, "max": MAX_GEOFENCE_RADIUS_M},
         )
     return float(radius_m)  # type: ignore[arg-type]
@@ -517,8 +514,7 @@ def validate_geofence(geofence: Geofence, crs: CRS | str = CRS.WGS84) -> BaseGeo
     if area < MIN_GEOFENCE_AREA_M2:
         raise GeoError(
             "geo_area_too_small",
-            f"{MESSAGES['geo_area_too_small']}（约 {area:.0f} 平方米），"
-            f"不得小于 {MIN_GEOFENCE_AREA_M2:.0f} 平方米",
+            f"{MESSAGES['geo_area_too_small']}（约 {area:.0f} 平方米），不得小于 {MIN_GEOFENCE_AREA_M2:.0f} 平方米",
             {"area_m2": area, "min_m2": MIN_GEOFENCE_AREA_M2},
         )
     if area > MAX_GEOFENCE_AREA_M2:
@@ -559,7 +555,5 @@ def distance_to_geofence_m(geofence: Geofence | BaseGeometry, lng: float, lat: f
     return float(projected.distance(Point(0.0, 0.0)))
 
 
-def inside_geofence(
-    geofence: Geofence | BaseGeometry, lng: float, lat: float, tolerance_m: float = 0.0
-) -> bool:
+def inside_geofence(geofence: Geofence | BaseGeometry, lng: float, lat: float, tolerance_m: float = 0.0) -> bool:
     return distance_to_geofence_m(geofence, lng, lat) <= tolerance_m

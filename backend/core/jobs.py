@@ -87,9 +87,7 @@ def dispatch(job_id: int, queue: str, delay: timedelta | None = None) -> None:
     try:
         q = Queue(queue, connection=redis_connection())
         if delay:
-            q.enqueue_in(
-                delay, "backend.core.jobs.run_job", job_id, job_id=f"job-{job_id}-{utcnow().timestamp()}"
-            )
+            q.enqueue_in(delay, "backend.core.jobs.run_job", job_id, job_id=f"job-{job_id}-{utcnow().timestamp()}")
         else:
             q.enqueue("backend.core.jobs.run_job", job_id, job_id=f"job-{job_id}")
     except Exception:  # Redis down: the row stays queued and the recovery sweep enqueues it later
@@ -143,9 +141,7 @@ def set_progress(job: BackgroundJob, done: int, total: int | None = None) -> Non
     db.session.execute(
         sa.update(BackgroundJob)
         .where(BackgroundJob.id == job.id)
-        .values(
-            progress_done=done, progress_total=total if total is not None else BackgroundJob.progress_total
-        )
+        .values(progress_done=done, progress_total=total if total is not None else BackgroundJob.progress_total)
     )
     db.session.commit()
 

@@ -29,7 +29,5 @@ class OutboxMessage(Base):
 def record_outbox(channel: str, recipient: str, payload: dict[str, Any]) -> None:
     """Outbox sink handed to the SMS and WeChat simulators. Part of the caller's transaction."""
     masked = mask_phone(recipient) if channel == "sms" else recipient[:6] + "…"
-    db.session.add(
-        OutboxMessage(channel=channel, recipient=recipient, recipient_masked=masked or "", payload=payload)
-    )
+    db.session.add(OutboxMessage(channel=channel, recipient=recipient, recipient_masked=masked or "", payload=payload))
     db.session.flush()

@@ -35,9 +35,7 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     return ma.Schema.from_dict(
         {
             "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
-            "next_cursor": ma.fields.String(
-                allow_none=True, metadata={"description": "下一页游标；为空表示没有更多"}
-            ),
+            "next_cursor": ma.fields.String(allow_none=True, metadata={"description": "下一页游标；为空表示没有更多"}),
         },
         name=name,
     )
@@ -80,11 +78,7 @@ def keyset_page(
     kinds = kinds or ["int"] * len(keys)
     if cursor:
         values = decode_cursor(cursor, kinds)
-        stmt = (
-            stmt.where(sa.tuple_(*keys) < sa.tuple_(*values))
-            if len(keys) > 1
-            else stmt.where(keys[0] < values[0])
-        )
+        stmt = stmt.where(sa.tuple_(*keys) < sa.tuple_(*values)) if len(keys) > 1 else stmt.where(keys[0] < values[0])
     stmt = stmt.order_by(*(k.desc() for k in keys)).limit(limit + 1)
     rows = list(session.scalars(stmt).all())
     next_cursor = None

@@ -58,8 +58,7 @@ class PdfFontMissing(RuntimeError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(
-            f"PDF 中文字体文件不存在：{path}。"
-            f"请安装 fonts-wqy-microhei，或设置环境变量 {FONT_PATH_ENV} 指向字体文件"
+            f"PDF 中文字体文件不存在：{path}。请安装 fonts-wqy-microhei，或设置环境变量 {FONT_PATH_ENV} 指向字体文件"
         )
 
 
@@ -124,9 +123,7 @@ def paragraph_styles() -> dict[str, ParagraphStyle]:
         "cell_center": derive("cell_center", fontSize=9, leading=12.5, alignment=TA_CENTER),
         "label": derive("label", fontSize=9, leading=12.5, textColor=MUTED_COLOR),
         "small": derive("small", fontSize=7.5, leading=10, textColor=MUTED_COLOR),
-        "small_center": derive(
-            "small_center", fontSize=7.5, leading=10, textColor=MUTED_COLOR, alignment=TA_CENTER
-        ),
+        "small_center": derive("small_center", fontSize=7.5, leading=10, textColor=MUTED_COLOR, alignment=TA_CENTER),
         "right": derive("right", alignment=TA_RIGHT),
         "notice_cell": derive("notice_cell", fontSize=10.5, leading=14),
         "notice_caption": derive("notice_caption", fontSize=9.5, leading=14, alignment=TA_CENTER),

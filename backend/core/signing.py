@@ -97,9 +97,7 @@ def _load_public_key(public_pem: bytes) -> Ed25519PublicKey:
 
 def public_jwk(public_pem: bytes, kid: str) -> dict[str, str]:
     """The public key as an OKP JWK (RFC 8037) for the well-known key endpoint."""
-    raw = _load_public_key(public_pem).public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    raw = _load_public_key(public_pem).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return {"kty": "OKP", "crv": "Ed25519", "x": _b64encode(raw), "kid": kid, "alg": ALGORITHM, "use": "sig"}
 
 
@@ -166,9 +164,7 @@ def digest_claim(content_sha256_hex: str) -> str:
     return _b64encode(raw)
 
 
-def document_claims(
-    report_number: str, doc_type: str, content_sha256: str, issued_at: datetime
-) -> dict[str, Any]:
+def document_claims(report_number: str, doc_type: str, content_sha256: str, issued_at: datetime) -> dict[str, Any]:
     """The minimal claims of a conclusion document: what a reader needs to match paper against the record.
 
     ``content_sha256`` is the hex digest of the document's content (not of the PDF, which contains this

@@ -24,6 +24,7 @@ MODULES = (
     "lifecycle",
     "monitoring",
     "golive",
+    "webui",
 )
 
 

@@ -154,9 +154,7 @@ def test_face_below_the_minimum_size_is_refused(engine: DlibFaceEngine) -> None:
     assert strict.enrol(read_face("obama.jpg")).face_px >= 150
 
 
-def test_sideways_phone_photo_is_turned_upright_by_exif(
-    engine: DlibFaceEngine, obama: EnrolmentResult
-) -> None:
+def test_sideways_phone_photo_is_turned_upright_by_exif(engine: DlibFaceEngine, obama: EnrolmentResult) -> None:
     # Stored rotated 90° with orientation 8 ("rotate 90° counter-clockwise to display"), as phones do.
     stored = Image.open(FACES / "obama.jpg").transpose(Image.Transpose.ROTATE_270)
     exif = Image.Exif()
@@ -193,15 +191,11 @@ def test_corrupt_stored_encoding_is_a_programming_error(engine: DlibFaceEngine) 
         engine.verify(read_face("obama_small.jpg"), b"\x00" * 100, TOLERANCE)
 
 
-def test_concurrent_verifications_agree_with_serial_ones(
-    engine: DlibFaceEngine, obama: EnrolmentResult
-) -> None:
+def test_concurrent_verifications_agree_with_serial_ones(engine: DlibFaceEngine, obama: EnrolmentResult) -> None:
     names = ["obama2.jpg", "biden.jpg", "obama_small.jpg", "kit_harington_john1.jpeg"]
     serial = [engine.verify(read_face(name), obama.encoding, TOLERANCE).distance for name in names]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        parallel = list(
-            pool.map(lambda n: engine.verify(read_face(n), obama.encoding, TOLERANCE).distance, names)
-        )
+        parallel = list(pool.map(lambda n: engine.verify(read_face(n), obama.encoding, TOLERANCE).distance, names))
     assert parallel == pytest.approx(serial, abs=1e-9)
 
 

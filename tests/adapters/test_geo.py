@@ -135,9 +135,7 @@ def test_places_map_to_their_stated_district() -> None:
             matched += 1
             continue
         # Misses are expected only at borders, or off a coast the simplified outline leaves out.
-        stated = geo.to_shanghai_metric(
-            geo.district_geometry(by_name[row["district_by_polygon_derived"]].adcode)
-        )
+        stated = geo.to_shanghai_metric(geo.district_geometry(by_name[row["district_by_polygon_derived"]].adcode))
         gap = stated.distance(geo.to_shanghai_metric(Point(lng, lat)))
         if found is not None and gap > 500:
             far_misses.append((row["label"], found.name, round(gap)))
@@ -221,8 +219,7 @@ def test_gcj02_agrees_with_prcoords_and_round_trips_on_200_places() -> None:
         # The obfuscation really moves points in Shanghai by a few hundred metres.
         assert 300 < geodesic_m(gcj, (lng, lat)) < 800
     print(
-        f"GCJ-02 vs prcoords {worst_forward:.2e} m, inverse {worst_inverse:.2e} m,"
-        f" round trip {worst_round_trip:.2e} m"
+        f"GCJ-02 vs prcoords {worst_forward:.2e} m, inverse {worst_inverse:.2e} m, round trip {worst_round_trip:.2e} m"
     )
     assert worst_forward < 0.01
     assert worst_inverse < 0.01

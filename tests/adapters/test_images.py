@@ -37,9 +37,7 @@ def decompression_bomb_png(side: int = 30_000) -> bytes:
     row = b"\x00" * (1 + (side + 7) // 8)  # filter byte + packed bits
     idat = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def rejection_code(data: bytes, **limits: object) -> str:

@@ -132,9 +132,7 @@ def test_lookup_organization_returns_the_registered_record(registry: RegistrySim
     assert org.registered_at == date.fromisoformat(record["registered_at"])
 
 
-def test_unknown_or_business_only_credit_code_is_not_in_the_registry(
-    registry: RegistrySimulator, data: dict
-) -> None:
+def test_unknown_or_business_only_credit_code_is_not_in_the_registry(registry: RegistrySimulator, data: dict) -> None:
     assert registry.lookup_organization("9144030071526726XG") is None  # valid code, not a Shanghai fire firm
     for code in data["scenarios"]["business_only"]:
         assert registry.lookup_organization(code) is None
@@ -215,12 +213,8 @@ def test_register_organization_and_person_at_run_time(registry: RegistrySimulato
     assert registry.lookup_organization(code) == org
     id17 = "31011519900215123"
     number = id17 + id_check_digit(id17)
-    engineer = registry.register_person(
-        name="陆文杰", id_number=number, kind=CERT_ENGINEER_1, org_credit_code=code
-    )
-    operator = registry.register_person(
-        name="陆文杰", id_number=number, kind=CERT_OPERATOR, level="三级/高级"
-    )
+    engineer = registry.register_person(name="陆文杰", id_number=number, kind=CERT_ENGINEER_1, org_credit_code=code)
+    operator = registry.register_person(name="陆文杰", id_number=number, kind=CERT_OPERATOR, level="三级/高级")
     assert registry.lookup_certificates(id_number=number) == [engineer, operator]
     assert ENGINEER_REGISTRATION_NO.match(engineer.registration_no or "")
     assert engineer.org_name == "上海测试消防技术服务有限公司"
@@ -242,9 +236,7 @@ def test_register_organization_and_person_at_run_time(registry: RegistrySimulato
         {"id_number": "11010519491231002X", "kind": "消防员"},
     ],
 )
-def test_register_person_refuses_what_the_registry_could_not_hold(
-    registry: RegistrySimulator, kwargs: dict
-) -> None:
+def test_register_person_refuses_what_the_registry_could_not_hold(registry: RegistrySimulator, kwargs: dict) -> None:
     with pytest.raises(ValueError):
         registry.register_person(name="张三", **kwargs)
 
@@ -385,9 +377,7 @@ def bigdata() -> BigDataSimulator:
     return BigDataSimulator()
 
 
-def test_cross_check_matches_what_the_registry_holds(
-    bigdata: BigDataSimulator, registry: RegistrySimulator
-) -> None:
+def test_cross_check_matches_what_the_registry_holds(bigdata: BigDataSimulator, registry: RegistrySimulator) -> None:
     assert isinstance(bigdata, BigDataPlatform)
     changed = {m["credit_code"] for m in registry.scenarios["business_mismatch"]}
     checked = 0
@@ -441,9 +431,7 @@ def test_business_only_enterprises_are_known_to_the_platform(bigdata: BigDataSim
     for code in data["scenarios"]["business_only"]:
         record = bigdata.lookup_business(code)
         assert (
-            record is not None
-            and record.status == "存续"
-            and "市场监督管理局" in (record.registration_authority or "")
+            record is not None and record.status == "存续" and "市场监督管理局" in (record.registration_authority or "")
         )
 
 

@@ -160,9 +160,7 @@ def make_conclusion_view(
         defects=defects,
         conclusion="本月维护保养工作已按维保计划完成。除所列故障外，各系统运行正常；尚未整改的问题已书面告知委托单位，请于整改期限内完成修复。",
         project_lead=SignerView("张伟明", "一级", "CF31201900123", make_signature_png("张伟明"), signed),
-        technical_lead=SignerView(
-            "欧阳丽华", "一级", "CF31201700456", make_signature_png("欧阳丽华"), signed_utc
-        ),
+        technical_lead=SignerView("欧阳丽华", "一级", "CF31201700456", make_signature_png("欧阳丽华"), signed_utc),
         issued_on=date(2025, 3, 28),
         qr_payload=qr_payload or VERIFY_URL,
         verification_url=VERIFY_URL,
@@ -217,9 +215,7 @@ def scan_qr_codes(pdf: bytes, workdir: Path, page: int = 1, dpi: int = 150) -> l
         check=True,
     )
     (image,) = sorted(workdir.glob("page-*.png"))
-    result = subprocess.run(
-        ["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=False)
     return [line for line in result.stdout.splitlines() if line]
 
 
@@ -271,8 +267,7 @@ def test_conclusion_pdf_text_is_extractable(conclusion_pdf, signed_view) -> None
     assert "CF31201700456" in everything and "欧阳丽华" in everything
     assert everything.count("签署时间：2025年3月28日 15:42") == 2
     assert (
-        reader.metadata is not None
-        and reader.metadata.title == f"建筑消防设施维护保养记录 {signed_view.report_number}"
+        reader.metadata is not None and reader.metadata.title == f"建筑消防设施维护保养记录 {signed_view.report_number}"
     )
 
 
@@ -317,9 +312,7 @@ def test_rendering_is_deterministic(signed_view, conclusion_pdf) -> None:
 def test_content_digest_changes_with_content_not_with_qr(signed_view) -> None:
     digest = conclusion_content_sha256(signed_view)
     assert digest == conclusion_content_sha256(replace(signed_view, qr_payload="x"))
-    edited = replace(
-        signed_view, items=(replace(signed_view.items[0], result="不合格"), *signed_view.items[1:])
-    )
+    edited = replace(signed_view, items=(replace(signed_view.items[0], result="不合格"), *signed_view.items[1:]))
     assert conclusion_content_sha256(edited) != digest
 
 
@@ -356,9 +349,7 @@ def _red_bbox_mm(pdf_path: Path, workdir: Path, dpi: int = 300) -> tuple[float, 
     red, green, blue = Image.open(png).convert("RGB").split()
     mask = ImageChops.multiply(
         red.point(lambda v: 255 if v > 150 else 0),
-        ImageChops.multiply(
-            green.point(lambda v: 255 if v < 140 else 0), blue.point(lambda v: 255 if v < 140 else 0)
-        ),
+        ImageChops.multiply(green.point(lambda v: 255 if v < 140 else 0), blue.point(lambda v: 255 if v < 140 else 0)),
     )
     left, top, right, bottom = mask.getbbox() or (0, 0, 0, 0)
     return (right - left) * 25.4 / dpi, (bottom - top) * 25.4 / dpi

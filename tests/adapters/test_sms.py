@@ -71,9 +71,7 @@ def test_feedback_link_and_spot_check_texts(sms: SmsSimulator, outbox: Outbox) -
             "url": "https://xf.example/f/Ab3x",
         },
     )
-    sms.send(
-        "13900001111", "spot_check", {"project_name": "上海科技馆建筑消防设施维护保养", "deadline": "15:30"}
-    )
+    sms.send("13900001111", "spot_check", {"project_name": "上海科技馆建筑消防设施维护保养", "deadline": "15:30"})
     texts = [m["payload"]["text"] for m in outbox.messages]
     assert texts[0] == (
         "【上海消防】上海申安消防技术服务有限公司已完成“上海科技馆建筑消防设施维护保养”的维护保养服务，"
@@ -130,10 +128,7 @@ def test_daily_limit_per_number(outbox: Outbox, clock: Clock) -> None:
 
 
 def test_render_sms_is_the_shared_contract() -> None:
-    assert (
-        render_sms("login_code", {"code": 123456})
-        == "【上海消防】您的验证码为123456，5分钟内有效，请勿泄露。"
-    )
+    assert render_sms("login_code", {"code": 123456}) == "【上海消防】您的验证码为123456，5分钟内有效，请勿泄露。"
 
 
 # --- real client ---
@@ -160,9 +155,7 @@ def test_client_posts_the_template_and_reads_the_message_id() -> None:
             ),
         ],
     )
-    assert gateway_client().send("138 1234 5678", "login_code", {"code": 403921}) == SmsResult(
-        True, "8812093"
-    )
+    assert gateway_client().send("138 1234 5678", "login_code", {"code": 403921}) == SmsResult(True, "8812093")
 
 
 @pytest.mark.parametrize(

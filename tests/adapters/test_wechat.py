@@ -130,9 +130,7 @@ def test_without_redis_each_client_fetches_its_own_token(wechat: responses.Reque
         (61023, "refresh_token is invalid", "wechat_error"),
     ],
 )
-def test_code_to_session_maps_errcodes(
-    wechat: responses.RequestsMock, errcode: int, errmsg: str, code: str
-) -> None:
+def test_code_to_session_maps_errcodes(wechat: responses.RequestsMock, errcode: int, errmsg: str, code: str) -> None:
     serve_token(wechat)
     wechat.get(API + "sns/jscode2session", json={"errcode": errcode, "errmsg": errmsg})
 
@@ -179,9 +177,7 @@ def test_non_json_answer_is_unavailable(wechat: responses.RequestsMock) -> None:
 
 def test_template_message_posts_wechat_payload_and_reads_msgid(wechat: responses.RequestsMock) -> None:
     serve_token(wechat)
-    wechat.post(
-        API + "cgi-bin/message/template/send", json=recorded("message_template_send__doraemonext.json")
-    )
+    wechat.post(API + "cgi-bin/message/template/send", json=recorded("message_template_send__doraemonext.json"))
     account = WeChatOfficialAccount("wx5fa0000000000002", SECRET)
 
     result = account.send_template_message(
@@ -206,24 +202,16 @@ def test_template_message_posts_wechat_payload_and_reads_msgid(wechat: responses
 
 def test_refusal_of_one_message_is_a_failed_result(wechat: responses.RequestsMock) -> None:
     serve_token(wechat)
-    wechat.post(
-        API + "cgi-bin/message/subscribe/send", json={"errcode": 43101, "errmsg": "user refuse to accept"}
-    )
-    result = WeChatMiniProgram(APPID, SECRET).send_subscribe_message(
-        "o16wA0b4AZKzgVJR3MBwoUdTfU_E", "t", {"a": "b"}
-    )
+    wechat.post(API + "cgi-bin/message/subscribe/send", json={"errcode": 43101, "errmsg": "user refuse to accept"})
+    result = WeChatMiniProgram(APPID, SECRET).send_subscribe_message("o16wA0b4AZKzgVJR3MBwoUdTfU_E", "t", {"a": "b"})
     assert result == SendResult(ok=False, msgid=None, errcode=43101, errmsg="user refuse to accept")
 
 
 def test_quota_exhaustion_on_send_raises(wechat: responses.RequestsMock) -> None:
     serve_token(wechat)
-    wechat.post(
-        API + "cgi-bin/message/subscribe/send", json={"errcode": 45009, "errmsg": "reach max api daily"}
-    )
+    wechat.post(API + "cgi-bin/message/subscribe/send", json={"errcode": 45009, "errmsg": "reach max api daily"})
     with pytest.raises(WeChatError) as caught:
-        WeChatMiniProgram(APPID, SECRET).send_subscribe_message(
-            "o16wA0b4AZKzgVJR3MBwoUdTfU_E", "t", {"a": "b"}
-        )
+        WeChatMiniProgram(APPID, SECRET).send_subscribe_message("o16wA0b4AZKzgVJR3MBwoUdTfU_E", "t", {"a": "b"})
     assert (caught.value.code, caught.value.errcode) == ("wechat_rate_limited", 45009)
 
 
@@ -258,9 +246,7 @@ def test_oauth_authorize_url_points_at_wechat() -> None:
         "state": ["a b&c"],
     }
     with pytest.raises(ValueError):
-        WeChatOfficialAccount("wx5fa0000000000002", SECRET).oauth_authorize_url(
-            "https://x.cn", "s", "snsapi_login"
-        )
+        WeChatOfficialAccount("wx5fa0000000000002", SECRET).oauth_authorize_url("https://x.cn", "s", "snsapi_login")
 
 
 # --- the simulator ---------------------------------------------------------------------------------------
@@ -306,9 +292,7 @@ def test_simulator_answers_have_recorded_shapes() -> None:
         json={"touser": login["openid"], "template_id": "t", "data": {"first": {"value": "v"}}},
     ).json()
     assert shape(sent) == shape(recorded("message_template_send__doraemonext.json"))
-    assert (
-        http.get(API + "cgi-bin/user/info", params={"access_token": token["access_token"]}).status_code == 404
-    )
+    assert http.get(API + "cgi-bin/user/info", params={"access_token": token["access_token"]}).status_code == 404
 
 
 def test_simulator_login_end_to_end_through_wechatpy() -> None:
@@ -397,9 +381,7 @@ def test_simulator_template_message_lands_in_outbox() -> None:
     account = make_official_account({"WECHAT_BACKEND": "simulator"}, outbox)
     openid = simulator_openid(account.appid, "client-unit-contact")
 
-    first = account.send_template_message(
-        openid, "feedback", {"first": "请确认服务"}, url="https://x.cn/h5/1"
-    )
+    first = account.send_template_message(openid, "feedback", {"first": "请确认服务"}, url="https://x.cn/h5/1")
     second = account.send_template_message(openid, "feedback", {"first": "请确认服务"})
 
     assert first.ok and second.ok and second.msgid != first.msgid
@@ -423,9 +405,7 @@ def test_simulator_template_message_lands_in_outbox() -> None:
         ("o16wA0b4AZKzgVJR3MBwoUdTfU_E", "t", {}, 47003),
     ],
 )
-def test_simulator_refuses_malformed_messages(
-    openid: str, template_id: str, data: dict, errcode: int
-) -> None:
+def test_simulator_refuses_malformed_messages(openid: str, template_id: str, data: dict, errcode: int) -> None:
     outbox = Outbox()
     result = make_official_account({}, outbox).send_template_message(openid, template_id, data)
     assert (result.ok, result.errcode, result.msgid) == (False, errcode, None)
@@ -476,9 +456,7 @@ def test_simulator_oauth_redirect_identifies_the_client_contact() -> None:
     openid = account.oauth_openid(query["code"][0])
 
     assert openid == simulator_openid(account.appid, "contact-7")
-    mini_openid = (
-        make_mini_program({}, Outbox()).code_to_session(simulator_issue_login_code("contact-7")).openid
-    )
+    mini_openid = make_mini_program({}, Outbox()).code_to_session(simulator_issue_login_code("contact-7")).openid
     assert openid != mini_openid  # one person has one openid per app, as on WeChat
 
 

@@ -120,9 +120,7 @@ def test_plaintext_push_with_bad_signature_is_refused(query: dict[str, str]) -> 
     assert caught.value.code == "wechat_bad_signature"
 
 
-@pytest.mark.parametrize(
-    "body", [b"<xml><ToUserName>x</ToUserName>", b"<xml><Content>no type</Content></xml>"]
-)
+@pytest.mark.parametrize("body", [b"<xml><ToUserName>x</ToUserName>", b"<xml><Content>no type</Content></xml>"])
 def test_signed_but_malformed_push_is_a_bad_message(body: bytes) -> None:
     with pytest.raises(WeChatError) as caught:
         OfficialServer(TOKEN, "wx5fa0000000000002").parse(body, signed_query())
@@ -237,10 +235,7 @@ def test_plaintext_reply_and_no_reply() -> None:
 def test_url_verification_with_plain_signature_echoes() -> None:
     timestamp, nonce, echostr = "1700000000", "123456789", "6402311392389158336"
     signature = sha1_signature(TOKEN, timestamp, nonce)
-    assert (
-        OfficialServer(TOKEN, "wx5fa0000000000002").verify_url(signature, timestamp, nonce, echostr)
-        == echostr
-    )
+    assert OfficialServer(TOKEN, "wx5fa0000000000002").verify_url(signature, timestamp, nonce, echostr) == echostr
 
 
 def _decrypt_echostr_independently(echostr: str) -> tuple[str, str]:
@@ -256,9 +251,7 @@ def _decrypt_echostr_independently(echostr: str) -> tuple[str, str]:
 
 def test_url_verification_with_recorded_signature_passes() -> None:
     params = CRYPTO["check_signature_ok"]
-    answer = safe_server().verify_url(
-        params["signature"], params["timestamp"], params["nonce"], params["echo_str"]
-    )
+    answer = safe_server().verify_url(params["signature"], params["timestamp"], params["nonce"], params["echo_str"])
     expected, receive_id = _decrypt_echostr_independently(params["echo_str"])
     assert receive_id == CRYPTO["receive_id"]
     assert answer == expected

@@ -94,9 +94,7 @@ def _normalize_address(value: str) -> str:
     return text
 
 
-def cross_check(
-    credit_code: str, declared: Mapping[str, Any], record: BusinessRecord | None
-) -> CrossCheckResult:
+def cross_check(credit_code: str, declared: Mapping[str, Any], record: BusinessRecord | None) -> CrossCheckResult:
     """Compares the declared name / legal_representative / registered_address (``address`` is accepted as an
     alias) that are present and non-empty, and requires the enterprise to be 存续."""
     if record is None:

@@ -85,9 +85,7 @@ class DlibFaceEngine:
         max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         if min_face_px < 1 or detect_long_side < 80:
-            raise ValueError(
-                "min_face_px must be positive and detect_long_side at least the 80 px HOG window"
-            )
+            raise ValueError("min_face_px must be positive and detect_long_side at least the 80 px HOG window")
         if model not in ("small", "large") or num_jitters < 1:
             raise ValueError('model is "small" or "large" and num_jitters at least 1')
         self.min_face_px = min_face_px

@@ -10,9 +10,7 @@ from backend.adapters.gis.client import GisHttpClient
 from backend.adapters.gis.simulator import GisSimulator
 
 
-def make_gis_platform(
-    base_url: str | None = None, key: str | None = None, **client_options: object
-) -> GisPlatform:
+def make_gis_platform(base_url: str | None = None, key: str | None = None, **client_options: object) -> GisPlatform:
     """The real client when a URL and key are configured, else the local simulator (development, tests)."""
     if base_url and key:
         return GisHttpClient(base_url, key, **client_options)  # type: ignore[arg-type]

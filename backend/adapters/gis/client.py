@@ -146,9 +146,7 @@ class GisHttpClient:
         except (ValueError, geo.GeoError) as exc:
             raise GisError("gis_bad_response", detail=f"location {location!r}") from exc
 
-    def _district(
-        self, adcode: object, name: object, lng: float, lat: float
-    ) -> tuple[str | None, str | None]:
+    def _district(self, adcode: object, name: object, lng: float, lat: float) -> tuple[str | None, str | None]:
         """Trust the platform's district when it gives one; fill a missing one from our polygons."""
         code, district_name = _text(adcode), _text(name)
         if code and len(code) == 6 and code.isdigit() and code != "310000":

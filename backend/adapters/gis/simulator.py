@@ -135,9 +135,7 @@ class GisSimulator:
                 seen.add(key)
                 aliases = {key, normalize(_PARENTHETICAL.sub("", unicodedata.normalize("NFKC", label)))}
                 aliases = {alias for alias in aliases if len(alias) >= 2}
-                places.append(
-                    _Place(label, key, tuple(sorted(aliases, key=len, reverse=True)), lng, lat, district)
-                )
+                places.append(_Place(label, key, tuple(sorted(aliases, key=len, reverse=True)), lng, lat, district))
         return places
 
     @cached_property
@@ -154,9 +152,7 @@ class GisSimulator:
     def _admin_points(self) -> dict[tuple[str, str], _Place]:
         """(normalized name, adcode) → the Wikidata item of that district or street, for its seat."""
         return {
-            (place.key, place.district.adcode): place
-            for place in self._all_places
-            if place.key in self._admin_keys
+            (place.key, place.district.adcode): place for place in self._all_places if place.key in self._admin_keys
         }
 
     @cached_property
@@ -253,9 +249,7 @@ class GisSimulator:
             key=lambda v: (-len(v), v),
         )
 
-    def _match_partial_place(
-        self, text: str, named: tuple[geo.District, bool] | None
-    ) -> GeocodeResult | None:
+    def _match_partial_place(self, text: str, named: tuple[geo.District, bool] | None) -> GeocodeResult | None:
         candidates: list[_Place] = []
         residual = ""
         for residual in self._residuals(text):
@@ -289,13 +283,7 @@ class GisSimulator:
         for street in self._streets:
             if named is not None and street.adcode != named[0].adcode:
                 continue
-            matched = (
-                street.key
-                if street.key in text
-                else street.core
-                if street.core and street.core in text
-                else None
-            )
+            matched = street.key if street.key in text else street.core if street.core and street.core in text else None
             if matched and (best is None or len(matched) > best[0]):
                 best = (len(matched), street)
         if best is None:

@@ -52,9 +52,7 @@ from backend.core.validators import normalize_credit_code, normalize_id_number
 from .base import MESSAGES, RegistryCertificate, RegistryError, RegistryOrg
 
 
-def sign_request(
-    app_secret: str, method: str, path: str, query: Mapping[str, str], timestamp: str, nonce: str
-) -> str:
+def sign_request(app_secret: str, method: str, path: str, query: Mapping[str, str], timestamp: str, nonce: str) -> str:
     canonical_query = urlencode(sorted(query.items()))
     message = "\n".join((method.upper(), path, canonical_query, timestamp, nonce))
     return hmac.new(app_secret.encode(), message.encode(), hashlib.sha256).hexdigest()

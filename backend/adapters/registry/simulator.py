@@ -108,9 +108,7 @@ class RegistrySimulator:
     """Implements ``NationalRegistry``. ``today`` decides when a registration has lapsed (default: the date in
     Shanghai), as the real system marks a registration 过期 the day after it ends."""
 
-    def __init__(
-        self, dataset_path: Path | str | None = None, *, today: Callable[[], date] | None = None
-    ) -> None:
+    def __init__(self, dataset_path: Path | str | None = None, *, today: Callable[[], date] | None = None) -> None:
         data = load_dataset(Path(dataset_path) if dataset_path else DEFAULT_DATASET)
         self._today = today or (lambda: datetime.now(SHANGHAI).date())
         self._lock = threading.Lock()
@@ -146,11 +144,7 @@ class RegistrySimulator:
         return [self._as_of_today(cert) for cert in found]
 
     def _as_of_today(self, cert: RegistryCertificate) -> RegistryCertificate:
-        if (
-            cert.status == CERT_STATUS_VALID
-            and cert.expires_on is not None
-            and cert.expires_on < self._today()
-        ):
+        if cert.status == CERT_STATUS_VALID and cert.expires_on is not None and cert.expires_on < self._today():
             return replace(cert, status=CERT_STATUS_EXPIRED)
         return cert
 

@@ -67,9 +67,7 @@ class SmsClient:
         self.timeout = timeout
         self._session = session or requests.Session()
         self._session.headers.update({"X-Api-Key": api_key})
-        retry = Retry(
-            total=connect_retries, connect=connect_retries, read=0, status=0, other=0, backoff_factor=0.3
-        )
+        retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0, backoff_factor=0.3)
         self._session.mount(url, HTTPAdapter(max_retries=retry))
 
     def send(self, phone: str, template: str, params: Mapping[str, Any]) -> SmsResult:

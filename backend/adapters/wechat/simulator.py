@@ -193,9 +193,7 @@ class WeChatSimulator(BaseAdapter):
         self.secret = secret
         self.outbox_sink = outbox_sink
         self.code_ttl = code_ttl
-        self.state: _MemoryState | _RedisState = (
-            _RedisState(redis, appid) if redis is not None else _MemoryState()
-        )
+        self.state: _MemoryState | _RedisState = _RedisState(redis, appid) if redis is not None else _MemoryState()
         self.routes: dict[tuple[str, str], Callable[[Mapping[str, str], bytes], dict[str, Any]]] = {
             ("GET", "/cgi-bin/token"): self._token,
             ("GET", "/sns/jscode2session"): self._jscode2session,
@@ -226,9 +224,7 @@ class WeChatSimulator(BaseAdapter):
         pass
 
     @staticmethod
-    def _response(
-        request: requests.PreparedRequest, status: int, payload: dict[str, Any]
-    ) -> requests.Response:
+    def _response(request: requests.PreparedRequest, status: int, payload: dict[str, Any]) -> requests.Response:
         response = requests.Response()
         response.status_code = status
         response.reason = "OK" if status == 200 else "Not Found"
@@ -370,7 +366,5 @@ def make_official_account(
     config: Mapping[str, Any], outbox_sink: OutboxSink, redis: Any | None = None
 ) -> WeChatOfficialAccount:
     """Config: WECHAT_BACKEND, WECHAT_OFFICIAL_APPID, WECHAT_OFFICIAL_SECRET, WECHAT_TIMEOUT (seconds)."""
-    appid, secret, timeout, transport = _app_settings(
-        config, "WECHAT_OFFICIAL", DEV_OFFICIAL_APPID, outbox_sink, redis
-    )
+    appid, secret, timeout, transport = _app_settings(config, "WECHAT_OFFICIAL", DEV_OFFICIAL_APPID, outbox_sink, redis)
     return WeChatOfficialAccount(appid, secret, redis=redis, timeout=timeout, transport=transport)

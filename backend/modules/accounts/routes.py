@@ -28,9 +28,7 @@ from .schemas import (
 )
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="账号与登录")
-admin_blp = Blueprint(
-    "admin-accounts", __name__, url_prefix="/api/v1/admin", description="总队管理：监督账号"
-)
+admin_blp = Blueprint("admin-accounts", __name__, url_prefix="/api/v1/admin", description="总队管理：监督账号")
 
 
 def _pair(p: services.TokenPair) -> dict[str, Any]:
@@ -80,9 +78,7 @@ class WeChatBind(MethodView):
     @blp.response(200, TokenPairSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """微信绑定手机号（验证码用途为 bind）并登录"""
-        return _pair(
-            services.bind_wechat(data["bind_token"], data["phone"], data["code"], request.remote_addr)
-        )
+        return _pair(services.bind_wechat(data["bind_token"], data["phone"], data["code"], request.remote_addr))
 
 
 @blp.route("/auth/refresh")

@@ -8,9 +8,7 @@ from backend.core.validators import mask_phone
 
 
 class SmsCodeRequestSchema(BaseSchema):
-    phone = ma.fields.String(
-        required=True, metadata={"description": "中国大陆手机号", "example": "13800138000"}
-    )
+    phone = ma.fields.String(required=True, metadata={"description": "中国大陆手机号", "example": "13800138000"})
     purpose = ma.fields.String(load_default="login", validate=ma.validate.OneOf(["login", "bind"]))
 
 
@@ -88,13 +86,9 @@ class AssignmentSchema(BaseSchema):
     phone = ma.fields.String(required=True, load_only=True)
     phone_masked = ma.fields.Function(lambda a: mask_phone(a.phone), dump_only=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    role = ma.fields.String(
-        load_default="supervisor", validate=ma.validate.OneOf(["supervisor", "corps_admin"])
-    )
+    role = ma.fields.String(load_default="supervisor", validate=ma.validate.OneOf(["supervisor", "corps_admin"]))
     jurisdiction = ma.fields.String(required=True, validate=ma.validate.Length(max=16))
-    permissions = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(sorted(PERMISSIONS))), load_default=list
-    )
+    permissions = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(sorted(PERMISSIONS))), load_default=list)
     status = ma.fields.String(dump_only=True)
     user_id = ma.fields.Integer(dump_only=True, allow_none=True)
     created_at = LocalDateTime(dump_only=True)

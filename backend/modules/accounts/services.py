@@ -82,30 +82,22 @@ def request_sms_code(phone: str, purpose: str, ip: str | None) -> CodeIssued:
         interval: timedelta = _cfg("SMS_RESEND_INTERVAL")
         if last is not None and now - last.created_at < interval:
             wait = int((interval - (now - last.created_at)).total_seconds()) + 1
-            raise RateLimited(
-                "sms_too_frequent", headers={"Retry-After": str(wait)}, details={"retry_after": wait}
-            )
+            raise RateLimited("sms_too_frequent", headers={"Retry-After": str(wait)}, details={"retry_after": wait})
         sent_today = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                SmsCode.phone_hash == ph, SmsCode.created_at > now - timedelta(days=1)
-            )
+            sa.select(sa.func.count()).where(SmsCode.phone_hash == ph, SmsCode.created_at > now - timedelta(days=1))
         )
         if sent_today >= _cfg("SMS_DAILY_LIMIT"):
             raise RateLimited("sms_daily_limit")
         if ip:
             from_ip = db.session.scalar(
-                sa.select(sa.func.count()).where(
-                    SmsCode.ip == ip, SmsCode.created_at > now - timedelta(hours=1)
-                )
+                sa.select(sa.func.count()).where(SmsCode.ip == ip, SmsCode.created_at > now - timedelta(hours=1))
             )
             if from_ip >= _cfg("SMS_IP_HOURLY_LIMIT"):
                 raise RateLimited("sms_ip_limit")
         code = f"{secrets.randbelow(10**6):06d}"
         ttl: timedelta = _cfg("SMS_CODE_TTL")
         db.session.add(
-            SmsCode(
-                phone_hash=ph, code_hash=_code_hash(phone, code), purpose=purpose, ip=ip, expires_at=now + ttl
-            )
+            SmsCode(phone_hash=ph, code_hash=_code_hash(phone, code), purpose=purpose, ip=ip, expires_at=now + ttl)
         )
         result = adapters().sms.send(phone, "login_code", {"code": code})
         if not result.ok:
@@ -382,9 +374,7 @@ def user_by_phone(phone: str) -> User | None:
 
 def _validate_assignment(jurisdiction: str, role: str, permissions: list[str]) -> None:
     if not jurisdictions.is_known(jurisdiction):
-        raise ValidationFailed(
-            "jurisdiction_unknown", details={"fields": {"jurisdiction": ["管辖范围不存在"]}}
-        )
+        raise ValidationFailed("jurisdiction_unknown", details={"fields": {"jurisdiction": ["管辖范围不存在"]}})
     if role not in (Role.SUPERVISOR, Role.CORPS_ADMIN):
         raise ValidationFailed(details={"fields": {"role": ["只能分配监督管理人员或总队管理员"]}})
     if role == Role.CORPS_ADMIN and jurisdiction != jurisdictions.CORPS:
@@ -443,9 +433,7 @@ def update_assignment(
         if assignment.user_id is not None and assignment.user_id == actor.user_id:
             raise Forbidden("cannot_change_self")
         new_jurisdiction = jurisdiction or assignment.jurisdiction
-        new_permissions = sorted(
-            set(permissions if permissions is not None else assignment.permissions or [])
-        )
+        new_permissions = sorted(set(permissions if permissions is not None else assignment.permissions or []))
         _validate_assignment(new_jurisdiction, assignment.role, new_permissions)
         assignment.jurisdiction = new_jurisdiction
         assignment.permissions = new_permissions
@@ -476,9 +464,7 @@ def create_corps_admin(phone: str, name: str) -> SupervisorAssignment:
     phone = _valid_phone(phone)
     with unit_of_work() as uow:
         ph = phone_hash(phone)
-        assignment = db.session.scalar(
-            sa.select(SupervisorAssignment).where(SupervisorAssignment.phone_hash == ph)
-        )
+        assignment = db.session.scalar(sa.select(SupervisorAssignment).where(SupervisorAssignment.phone_hash == ph))
         if assignment is None:
             assignment = SupervisorAssignment(
                 phone=phone,
