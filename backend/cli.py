@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(jobs_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(keys_group)
 
 
 @click.command("create-corps-admin")
@@ -145,3 +146,27 @@ def demo_load(reset: bool) -> None:
     summary = load_demo()
     for line in summary:
         click.echo(line)
+
+
+keys_group = AppGroup("keys", help="Encryption keys.")
+
+
+@keys_group.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt personal data still under an old key with DATA_ENCRYPTION_ACTIVE_KEY."""
+    from backend.core.rotation import rotate
+
+    total = 0
+    for result in rotate():
+        total += result.rows_reencrypted
+        if result.rows_reencrypted:
+            click.echo(f"{result.table}: {result.rows_reencrypted} 行已用新密钥重新加密")
+    click.echo(f"完成，共 {total} 行")
+
+
+@keys_group.command("new")
+def keys_new() -> None:
+    """Print a fresh random 32-byte key (base64) for DATA_ENCRYPTION_KEYS or LOOKUP_HASH_KEY."""
+    from backend.core.crypto import new_key_b64
+
+    click.echo(new_key_b64())
