@@ -26,9 +26,7 @@ class RotationResult:
 
 def _encrypted_columns(mapper: Any) -> list[str]:
     return [
-        attr.key
-        for attr in mapper.column_attrs
-        if isinstance(attr.columns[0].type, EncryptedText | EncryptedBytes)
+        attr.key for attr in mapper.column_attrs if isinstance(attr.columns[0].type, EncryptedText | EncryptedBytes)
     ]
 
 
