@@ -103,6 +103,9 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         from backend.extensions import redis_connection
 
         redis_connection().flushdb()
+        from backend.modules.accounts.actor_cache import _Local
+
+        _Local.data.clear()
         app.extensions.pop("adapters", None)
     yield
     with app.app_context():

@@ -18,7 +18,7 @@ from backend.core import jurisdictions, ratelimit
 from backend.core.access import PERMISSIONS, Actor, Role
 from backend.core.audit import record
 from backend.core.crypto import keyring, normalise_phone, phone_hash
-from backend.core.db import db, unit_of_work
+from backend.core.db import after_commit, db, unit_of_work
 from backend.core.errors import (
     BadRequest,
     Conflict,
@@ -32,6 +32,7 @@ from backend.core.errors import (
 from backend.core.timeutil import utcnow
 from backend.core.validators import is_valid_cn_mobile, mask_phone
 
+from . import actor_cache
 from .models import RevokedSession, SmsCode, SupervisorAssignment, User, UserRole
 
 SMS_PURPOSES = ("login", "bind")
@@ -169,6 +170,13 @@ def _activate_assignment(user: User) -> None:
         user.display_name = assignment.name
 
 
+def _bump_token_version(user: User) -> None:
+    """Every token issued before stops working: the new version is published once the change commits."""
+    user.token_version += 1
+    user_id, version = user.id, user.token_version
+    after_commit(lambda: actor_cache.publish_version(user_id, version))
+
+
 def _apply_assignment(user: User, assignment: SupervisorAssignment) -> None:
     user.roles = [r for r in user.roles if r.role not in (Role.SUPERVISOR, Role.CORPS_ADMIN)]
     if assignment.status == "active":
@@ -179,7 +187,7 @@ def _apply_assignment(user: User, assignment: SupervisorAssignment) -> None:
                 permissions=sorted(assignment.permissions or []),
             )
         )
-    user.token_version += 1
+    _bump_token_version(user)
 
 
 def _check_login_ip(ip: str | None) -> None:
@@ -268,10 +276,7 @@ def logout(claims: dict[str, Any]) -> None:
     sid = claims["sid"]
     refresh_ttl: timedelta = _cfg("JWT_REFRESH_TOKEN_EXPIRES")
     expires_at = utcnow() + refresh_ttl
-    if current_app.config.get("REDIS_URL"):
-        from backend.extensions import redis_connection
-
-        redis_connection().set(f"revoked:{sid}", "1", ex=int(refresh_ttl.total_seconds()))
+    actor_cache.publish_revoked(sid, int(refresh_ttl.total_seconds()))
     with unit_of_work() as uow:
         if db.session.get(RevokedSession, sid) is None:
             db.session.add(RevokedSession(sid=sid, expires_at=expires_at))
@@ -279,15 +284,18 @@ def logout(claims: dict[str, Any]) -> None:
         uow.commit()
 
 
+def _revoked_in_redis(sid: str) -> bool:
+    if not current_app.config.get("REDIS_URL"):
+        return False
+    from backend.extensions import redis_connection
+
+    return bool(redis_connection().exists(f"revoked:{sid}"))
+
+
 def is_revoked(sid: str | None) -> bool:
     if not sid:
         return True
-    if current_app.config.get("REDIS_URL"):
-        from backend.extensions import redis_connection
-
-        if redis_connection().exists(f"revoked:{sid}"):
-            return True
-    return db.session.get(RevokedSession, sid) is not None
+    return _revoked_in_redis(sid) or db.session.get(RevokedSession, sid) is not None
 
 
 def _live_user(user_id: int, claims: dict[str, Any]) -> User:
@@ -299,22 +307,25 @@ def _live_user(user_id: int, claims: dict[str, Any]) -> User:
     return user
 
 
-def actor_for(user: User) -> Actor:
-    roles = {r.role for r in user.roles}
-    org_ids = {r.org_id for r in user.roles if r.role in (Role.ORG_ADMIN, Role.LEGAL_REP) and r.org_id}
-    supervisory = [r for r in user.roles if r.role in (Role.SUPERVISOR, Role.CORPS_ADMIN)]
+def _build_actor(user_id: int, roles: list[tuple[str, int | None, str | None, list[str] | None]]) -> Actor:
+    org_ids = {org for role, org, _, _ in roles if role in (Role.ORG_ADMIN, Role.LEGAL_REP) and org}
     jurisdiction = None
     permissions: set[str] = set()
-    for r in supervisory:
-        jurisdiction = jurisdictions.CORPS if r.role == Role.CORPS_ADMIN else r.jurisdiction
-        permissions |= set(r.permissions or [])
+    for role, _, juris, perms in roles:
+        if role in (Role.SUPERVISOR, Role.CORPS_ADMIN):
+            jurisdiction = jurisdictions.CORPS if role == Role.CORPS_ADMIN else juris
+            permissions |= set(perms or [])
     return Actor(
-        user_id=user.id,
-        roles=frozenset(roles),
+        user_id=user_id,
+        roles=frozenset(role for role, _, _, _ in roles),
         org_ids=frozenset(org_ids),
         jurisdiction=jurisdiction,
         permissions=frozenset(permissions),
     )
+
+
+def actor_for(user: User) -> Actor:
+    return _build_actor(user.id, [(r.role, r.org_id, r.jurisdiction, r.permissions) for r in user.roles])
 
 
 @dataclass(frozen=True)
@@ -333,7 +344,36 @@ def me(actor: Actor) -> Me:
 
 
 def load_actor(user_id: int, claims: dict[str, Any]) -> Actor:
-    return actor_for(_live_user(user_id, claims))
+    """Runs on every authenticated request: the cached actor when still trusted, else one Core query (user,
+    roles, revocation) with no ORM objects."""
+    sid = claims.get("sid")
+    if sid and isinstance(claims.get("ver"), int):
+        cached = actor_cache.get(user_id, sid, claims["ver"])
+        if cached is not None:
+            return cached
+    revoked = sa.select(RevokedSession.sid).where(RevokedSession.sid == sid).exists()
+    rows = db.session.execute(
+        sa.select(
+            User.status,
+            User.token_version,
+            UserRole.role,
+            UserRole.org_id,
+            UserRole.jurisdiction,
+            UserRole.permissions,
+            revoked.label("revoked"),
+        )
+        .select_from(User)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(User.id == user_id)
+    ).all()
+    if not rows or not sid:
+        raise Unauthorized("token_revoked")
+    status, version, *_rest, was_revoked = rows[0]
+    if status != "active" or claims.get("ver") != version or was_revoked or _revoked_in_redis(sid):
+        raise Unauthorized("token_revoked")
+    actor = _build_actor(user_id, [(r.role, r.org_id, r.jurisdiction, r.permissions) for r in rows if r.role])
+    actor_cache.put(actor, sid, version)
+    return actor
 
 
 def purge_revoked_sessions() -> int:
@@ -355,14 +395,14 @@ def grant_role(user: User, role: str, *, org_id: int | None = None) -> None:
     if any(r.role == role and r.org_id == org_id for r in user.roles):
         return
     user.roles.append(UserRole(role=role, org_id=org_id))
-    user.token_version += 1
+    _bump_token_version(user)
 
 
 def revoke_role(user: User, role: str, *, org_id: int | None = None) -> None:
     before = len(user.roles)
     user.roles = [r for r in user.roles if not (r.role == role and r.org_id == org_id)]
     if len(user.roles) != before:
-        user.token_version += 1
+        _bump_token_version(user)
 
 
 def user_by_phone(phone: str) -> User | None:
