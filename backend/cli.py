@@ -124,6 +124,20 @@ def jobs_recover() -> None:
     click.echo(f"重新入队 {recover_stale_jobs()} 个任务")
 
 
+@jobs_group.command("probe")
+@click.option("--fail-first", default=0, show_default=True, help="Fail this many attempts before succeeding.")
+def jobs_probe(fail_first: int) -> None:
+    """Enqueue a diagnostic job and print its id (watch it in GET /api/v1/admin/jobs)."""
+    from backend.core.db import unit_of_work
+    from backend.core.jobs import enqueue
+
+    with unit_of_work() as uow:
+        job = enqueue("backend.core.jobs.probe", max_attempts=3, fail_first=fail_first)
+        uow.commit()
+    db.session.refresh(job)
+    click.echo(f"任务 #{job.id}: {job.status}")
+
+
 @jobs_group.command("run-periodic")
 @click.argument("name")
 def jobs_run_periodic(name: str) -> None:

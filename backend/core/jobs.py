@@ -181,8 +181,16 @@ def retry_failed(job_id: int) -> BackgroundJob:
     if job.status != "failed":
         raise Conflict("job_not_failed")
     job.status = "queued"
-    job.attempts = 0
+    job.max_attempts = job.attempts + 3  # a fresh round of attempts; the count keeps the history
     job.run_after = utcnow()
     db.session.flush()
     after_commit(lambda: dispatch(job_id, job.queue))
     return job
+
+
+def probe(job: BackgroundJob, fail_first: int = 0) -> dict[str, Any]:
+    """Diagnostic job (`flask jobs probe`): proves a worker picks jobs up; `fail_first` makes its first
+    attempts fail so an operator can watch the retry and failure handling work end to end."""
+    if job.attempts <= fail_first:
+        raise RuntimeError(f"探测任务按要求失败（第 {job.attempts} 次）")
+    return {"attempts": job.attempts, "ran_at": utcnow().isoformat()}
