@@ -43,15 +43,9 @@ def upgrade() -> None:
         sa.Column("district_code", sa.String(length=6), nullable=True),
         sa.Column("special_zone", sa.String(length=8), nullable=True),
         sa.Column("workplace_area_m2", sa.Float(), nullable=False),
-        sa.Column(
-            "quality_system_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.Column(
-            "assessment_control_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.Column(
-            "business_licence_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("quality_system_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("assessment_control_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("business_licence_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column(
             "review_reasons",
@@ -70,9 +64,7 @@ def upgrade() -> None:
         sa.Column("conditions_ruleset", sa.String(length=32), nullable=True),
         sa.Column("imported", sa.Boolean(), nullable=False),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -98,12 +90,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organizations_district_code"), ["district_code"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_organizations_legal_rep_id_hash"), ["legal_rep_id_hash"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_organizations_legal_rep_user_id"), ["legal_rep_user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_organizations_legal_rep_id_hash"), ["legal_rep_id_hash"], unique=False)
+        batch_op.create_index(batch_op.f("ix_organizations_legal_rep_user_id"), ["legal_rep_user_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_organizations_name"), ["name"], unique=False)
         batch_op.create_index(batch_op.f("ix_organizations_status"), ["status"], unique=False)
 
@@ -120,25 +108,26 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("registry_known", sa.Boolean(), nullable=False),
+        sa.Column("registry_checked_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("identity_verified_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("biometric_consent_version", sa.String(length=16), nullable=True),
         sa.Column("biometric_consent_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "biometric_consent_withdrawn_at", backend.core.db.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("biometric_consent_withdrawn_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("face_status", sa.String(length=16), nullable=False),
         sa.Column("face_fail_reason", sa.String(length=32), nullable=True),
         sa.Column("face_encoding", backend.core.crypto.EncryptedBytes(), nullable=True),
         sa.Column("face_enrolled_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "alt_identity_approved_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("alt_identity_approved_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("alt_identity_approved_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("alt_identity_method", sa.String(length=64), nullable=True),
+        sa.Column("alt_identity_note", sa.String(length=500), nullable=True),
+        sa.Column("alt_identity_requested_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("alt_identity_request_note", sa.String(length=500), nullable=True),
         sa.Column("signature_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("imported", sa.Boolean(), nullable=False),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -174,9 +163,7 @@ def upgrade() -> None:
         ),
         sa.Column("checked_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("photo_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -194,39 +181,32 @@ def upgrade() -> None:
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_certificates_cert_no"), ["cert_no"], unique=False)
         batch_op.create_index(batch_op.f("ix_certificates_expires_on"), ["expires_on"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_certificates_practitioner_id"), ["practitioner_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_certificates_registration_no"), ["registration_no"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_certificates_practitioner_id"), ["practitioner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_certificates_registration_no"), ["registration_no"], unique=False)
 
     op.create_table(
         "employments",
         sa.Column("org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("practitioner_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("invited_phone_hash", sa.String(length=64), nullable=False),
+        sa.Column("invited_phone_masked", sa.String(length=16), nullable=True),
         sa.Column("invited_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("position", sa.String(length=24), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("invited_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("started_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ended_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("end_reason", sa.String(length=200), nullable=True),
         sa.Column("imported", sa.Boolean(), nullable=False),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["ended_by"], ["users.id"], name=op.f("fk_employments_ended_by_users")),
         sa.ForeignKeyConstraint(["invited_by"], ["users.id"], name=op.f("fk_employments_invited_by_users")),
-        sa.ForeignKeyConstraint(
-            ["invited_user_id"], ["users.id"], name=op.f("fk_employments_invited_user_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["org_id"], ["organizations.id"], name=op.f("fk_employments_org_id_organizations")
-        ),
+        sa.ForeignKeyConstraint(["invited_user_id"], ["users.id"], name=op.f("fk_employments_invited_user_id_users")),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_employments_org_id_organizations")),
         sa.ForeignKeyConstraint(
             ["practitioner_id"],
             ["practitioners.id"],
@@ -235,9 +215,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_employments")),
     )
     with op.batch_alter_table("employments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_employments_invited_phone_hash"), ["invited_phone_hash"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_employments_invited_phone_hash"), ["invited_phone_hash"], unique=False)
         batch_op.create_index(batch_op.f("ix_employments_org_id"), ["org_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_employments_practitioner_id"), ["practitioner_id"], unique=False)
         batch_op.create_index(
@@ -247,6 +225,32 @@ def upgrade() -> None:
             postgresql_where=sa.text("status = 'active'"),
             sqlite_where=sa.text("status = 'active'"),
         )
+
+    op.create_table(
+        "face_enrolments",
+        sa.Column("practitioner_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("fail_reason", sa.String(length=32), nullable=True),
+        sa.Column("photo", backend.core.crypto.EncryptedBytes(), nullable=True),
+        sa.Column("photo_sha256", sa.String(length=64), nullable=True),
+        sa.Column("photo_phash", sa.String(length=32), nullable=True),
+        sa.Column("face_px", sa.Integer(), nullable=True),
+        sa.Column("replaces_previous", sa.Boolean(), nullable=False),
+        sa.Column("requested_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("requested_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["practitioner_id"],
+            ["practitioners.id"],
+            name=op.f("fk_face_enrolments_practitioner_id_practitioners"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(["requested_by"], ["users.id"], name=op.f("fk_face_enrolments_requested_by_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_face_enrolments")),
+    )
+    with op.batch_alter_table("face_enrolments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_face_enrolments_practitioner_id"), ["practitioner_id"], unique=False)
 
     op.create_table(
         "integrity_evidence",
@@ -260,9 +264,7 @@ def upgrade() -> None:
         ),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organizations.id"], name=op.f("fk_integrity_evidence_org_id_organizations")
         ),
@@ -276,9 +278,7 @@ def upgrade() -> None:
     with op.batch_alter_table("integrity_evidence", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_integrity_evidence_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_integrity_evidence_org_id"), ["org_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_integrity_evidence_practitioner_id"), ["practitioner_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_integrity_evidence_practitioner_id"), ["practitioner_id"], unique=False)
 
     op.create_table(
         "org_equipment",
@@ -289,9 +289,7 @@ def upgrade() -> None:
         sa.Column("serial_no", sa.String(length=64), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("calibration_due", sa.Date(), nullable=True),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organizations.id"],
@@ -314,18 +312,14 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organizations.id"],
             name=op.f("fk_org_reviews_org_id_organizations"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["reviewer_user_id"], ["users.id"], name=op.f("fk_org_reviews_reviewer_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["reviewer_user_id"], ["users.id"], name=op.f("fk_org_reviews_reviewer_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_org_reviews")),
     )
     with op.batch_alter_table("org_reviews", schema=None) as batch_op:
@@ -350,6 +344,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_integrity_evidence_kind"))
 
     op.drop_table("integrity_evidence")
+    with op.batch_alter_table("face_enrolments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_face_enrolments_practitioner_id"))
+
+    op.drop_table("face_enrolments")
     with op.batch_alter_table("employments", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_employments_one_active",

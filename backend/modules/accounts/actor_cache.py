@@ -1,10 +1,11 @@
 """Who the caller is, without a database round trip on every request.
 
-The actor (roles, organisations, jurisdiction, permissions) is cached per session for a short time. It is
-trusted only while the user's current token version (published on every role change) equals the token's, and
-the session is not revoked — both read in the same round trip as the cached actor. Redis when configured
-(shared by all web processes); otherwise a process-local dict (the embedded default runs one process, and its
-role changes and logouts happen in that same process).
+The actor (roles, organisations, jurisdiction, permissions) is cached per session for a short time, stamped
+with the user's current "stamp", a random value replaced on every change to the user's roles or tokens. A cached
+actor is trusted only while its stamp is the current one, the token's version is the one it was cached for, and
+the session is not revoked — all read in one round trip. Redis when configured (shared by all web processes);
+otherwise a process-local dict (the embedded default runs one process, whose role changes and logouts happen in
+that same process).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from typing import Any
 
 from flask import current_app
@@ -19,6 +21,7 @@ from flask import current_app
 from backend.core.access import Actor
 
 TTL_SECONDS = 60
+STAMP_TTL_SECONDS = 24 * 3600
 
 
 def _redis() -> Any | None:
@@ -50,62 +53,59 @@ class _Local:
             cls.data[key] = (time.monotonic() + ttl, value)
 
 
-def _keys(user_id: int, sid: str) -> tuple[str, str, str]:
-    return f"actor:{user_id}:{sid}", f"uver:{user_id}", f"revoked:{sid}"
+def _text(value: Any) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
 
 
-def _dump(actor: Actor) -> str:
-    return json.dumps(
-        [actor.user_id, sorted(actor.roles), sorted(actor.org_ids), actor.jurisdiction, sorted(actor.permissions)]
-    )
+def _mget(*keys: str) -> list[str | None]:
+    redis = _redis()
+    if redis is not None:
+        return [_text(v) for v in redis.mget(*keys)]
+    return [_Local.get(k) for k in keys]
 
 
-def _load(raw: str | bytes) -> Actor:
-    user_id, roles, org_ids, jurisdiction, permissions = json.loads(raw)
-    return Actor(user_id, frozenset(roles), frozenset(org_ids), jurisdiction, frozenset(permissions))
+def _set(key: str, value: str, ttl: int) -> None:
+    redis = _redis()
+    if redis is not None:
+        redis.set(key, value, ex=ttl)
+    else:
+        _Local.set(key, value, ttl)
 
 
 def get(user_id: int, sid: str, version: int) -> Actor | None:
-    actor_key, ver_key, revoked_key = _keys(user_id, sid)
-    redis = _redis()
-    if redis is not None:
-        raw, current_version, revoked = redis.mget(actor_key, ver_key, revoked_key)
-    else:
-        raw, current_version, revoked = _Local.get(actor_key), _Local.get(ver_key), _Local.get(revoked_key)
-    if raw is None or revoked is not None or current_version is None or int(current_version) != version:
+    raw, stamp, revoked = _mget(f"actor:{user_id}:{sid}", f"ustamp:{user_id}", f"revoked:{sid}")
+    if raw is None or stamp is None or revoked is not None:
         return None
-    return _load(raw)
+    cached_stamp, cached_version, uid, roles, org_ids, jurisdiction, permissions = json.loads(raw)
+    if cached_stamp != stamp or cached_version != version:
+        return None
+    return Actor(uid, frozenset(roles), frozenset(org_ids), jurisdiction, frozenset(permissions))
 
 
 def put(actor: Actor, sid: str, version: int) -> None:
     assert actor.user_id is not None
-    actor_key, ver_key, _ = _keys(actor.user_id, sid)
-    redis = _redis()
-    if redis is not None:
-        pipe = redis.pipeline()
-        pipe.set(actor_key, _dump(actor), ex=TTL_SECONDS)
-        pipe.set(ver_key, version, ex=TTL_SECONDS * 10, nx=True)
-        pipe.execute()
-    else:
-        _Local.set(actor_key, _dump(actor), TTL_SECONDS)
-        if _Local.get(ver_key) is None:
-            _Local.set(ver_key, str(version), TTL_SECONDS * 10)
+    (stamp,) = _mget(f"ustamp:{actor.user_id}")
+    if stamp is None:
+        stamp = uuid.uuid4().hex
+        _set(f"ustamp:{actor.user_id}", stamp, STAMP_TTL_SECONDS)
+    value = json.dumps(
+        [
+            stamp,
+            version,
+            actor.user_id,
+            sorted(actor.roles),
+            sorted(actor.org_ids),
+            actor.jurisdiction,
+            sorted(actor.permissions),
+        ]
+    )
+    _set(f"actor:{actor.user_id}:{sid}", value, TTL_SECONDS)
 
 
-def publish_version(user_id: int, version: int) -> None:
-    """After a role change commits: every cached actor of this user stops being trusted."""
-    _, ver_key, _ = _keys(user_id, "")
-    redis = _redis()
-    if redis is not None:
-        redis.set(ver_key, version, ex=TTL_SECONDS * 10)
-    else:
-        _Local.set(ver_key, str(version), TTL_SECONDS * 10)
+def user_changed(user_id: int) -> None:
+    """After a change to a user's roles or tokens commits: every cached actor of that user is dropped."""
+    _set(f"ustamp:{user_id}", uuid.uuid4().hex, STAMP_TTL_SECONDS)
 
 
-def publish_revoked(sid: str, ttl_seconds: int) -> None:
-    _, _, revoked_key = _keys(0, sid)
-    redis = _redis()
-    if redis is not None:
-        redis.set(revoked_key, "1", ex=ttl_seconds)
-    else:
-        _Local.set(revoked_key, "1", ttl_seconds)
+def session_revoked(sid: str, ttl_seconds: int) -> None:
+    _set(f"revoked:{sid}", "1", ttl_seconds)

@@ -170,11 +170,16 @@ def _activate_assignment(user: User) -> None:
         user.display_name = assignment.name
 
 
+def _roles_changed(user: User) -> None:
+    """Cached actors of this user are dropped once the change commits (their next request reads the roles)."""
+    user_id = user.id
+    after_commit(lambda: actor_cache.user_changed(user_id))
+
+
 def _bump_token_version(user: User) -> None:
-    """Every token issued before stops working: the new version is published once the change commits."""
+    """Every token issued before stops working (a role taken away, a changed jurisdiction)."""
     user.token_version += 1
-    user_id, version = user.id, user.token_version
-    after_commit(lambda: actor_cache.publish_version(user_id, version))
+    _roles_changed(user)
 
 
 def _apply_assignment(user: User, assignment: SupervisorAssignment) -> None:
@@ -276,7 +281,7 @@ def logout(claims: dict[str, Any]) -> None:
     sid = claims["sid"]
     refresh_ttl: timedelta = _cfg("JWT_REFRESH_TOKEN_EXPIRES")
     expires_at = utcnow() + refresh_ttl
-    actor_cache.publish_revoked(sid, int(refresh_ttl.total_seconds()))
+    actor_cache.session_revoked(sid, int(refresh_ttl.total_seconds()))
     with unit_of_work() as uow:
         if db.session.get(RevokedSession, sid) is None:
             db.session.add(RevokedSession(sid=sid, expires_at=expires_at))
@@ -395,7 +400,7 @@ def grant_role(user: User, role: str, *, org_id: int | None = None) -> None:
     if any(r.role == role and r.org_id == org_id for r in user.roles):
         return
     user.roles.append(UserRole(role=role, org_id=org_id))
-    _bump_token_version(user)
+    _roles_changed(user)  # a new role needs no new login: the next request sees it
 
 
 def revoke_role(user: User, role: str, *, org_id: int | None = None) -> None:

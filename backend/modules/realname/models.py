@@ -34,7 +34,17 @@ POSITIONS = {
     "admin": "机构管理人员",
     "other": "其他从业人员",
 }
-EMPLOYMENT_STATUSES = ("invited", "active", "ended", "declined")
+EMPLOYMENT_STATUSES = ("invited", "active", "ended", "declined", "withdrawn")
+
+# Face enrolment requests (one row per photo submitted; the photo itself is dropped once processed)
+FACE_ENROLMENT_STATUSES = ("pending", "enrolled", "failed")
+
+# Organisation documents (uploads): the column on Organization that holds each
+ORG_DOCUMENTS = {
+    "business_licence": "营业执照",
+    "quality_system": "质量管理体系文件",
+    "assessment_control": "评估过程控制体系文件",
+}
 
 
 class Organization(IdMixin, TimestampMixin, Base):
@@ -110,19 +120,25 @@ class Practitioner(IdMixin, TimestampMixin, Base):
     id_number_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     identity_status: Mapped[str] = mapped_column(sa.String(16), default="unverified")  # unverified | verified
     registry_notes: Mapped[list[Any]] = mapped_column(default=list)
+    # Whether the national system knows a person of this ID number under this name (last check)
+    registry_known: Mapped[bool] = mapped_column(default=False)
+    registry_checked_at: Mapped[datetime | None] = mapped_column()
+    identity_verified_at: Mapped[datetime | None] = mapped_column()
     # Biometrics (PIPL 第二十八–二十九条): separate consent first; the encoding is encrypted; photos are not kept.
     biometric_consent_version: Mapped[str | None] = mapped_column(sa.String(16))
     biometric_consent_at: Mapped[datetime | None] = mapped_column()
     biometric_consent_withdrawn_at: Mapped[datetime | None] = mapped_column()
-    face_status: Mapped[str] = mapped_column(
-        sa.String(16), default="none"
-    )  # none | pending | enrolled | failed
+    face_status: Mapped[str] = mapped_column(sa.String(16), default="none")  # none | pending | enrolled | failed
     face_fail_reason: Mapped[str | None] = mapped_column(sa.String(32))
     face_encoding: Mapped[bytes | None] = mapped_column(EncryptedBytes)
     face_enrolled_at: Mapped[datetime | None] = mapped_column()
     # The alternative to face recognition: a supervisor-approved identity check, visible in the profile.
     alt_identity_approved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     alt_identity_approved_at: Mapped[datetime | None] = mapped_column()
+    alt_identity_method: Mapped[str | None] = mapped_column(sa.String(64))
+    alt_identity_note: Mapped[str | None] = mapped_column(sa.String(500))
+    alt_identity_requested_at: Mapped[datetime | None] = mapped_column()
+    alt_identity_request_note: Mapped[str | None] = mapped_column(sa.String(500))
     signature_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
     imported: Mapped[bool] = mapped_column(default=False)
     is_trial: Mapped[bool] = mapped_column(default=False)
@@ -138,9 +154,7 @@ class Practitioner(IdMixin, TimestampMixin, Base):
 class Certificate(IdMixin, TimestampMixin, Base):
     __tablename__ = "certificates"
 
-    practitioner_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("practitioners.id", ondelete="CASCADE"), index=True
-    )
+    practitioner_id: Mapped[int] = mapped_column(sa.ForeignKey("practitioners.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))  # keys of CERT_KINDS
     level: Mapped[int | None] = mapped_column()  # operators: keys of OPERATOR_LEVELS
     cert_no: Mapped[str] = mapped_column(sa.String(64), index=True)
@@ -166,12 +180,14 @@ class Employment(IdMixin, TimestampMixin, Base):
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     practitioner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practitioners.id"), index=True)
     invited_phone_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    invited_phone_masked: Mapped[str | None] = mapped_column(sa.String(16))  # 138****5678, shown to the org
     invited_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     position: Mapped[str] = mapped_column(sa.String(24))  # keys of POSITIONS
     status: Mapped[str] = mapped_column(sa.String(16), default="invited")
     invited_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     started_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     end_reason: Mapped[str | None] = mapped_column(sa.String(200))
     imported: Mapped[bool] = mapped_column(default=False)
     is_trial: Mapped[bool] = mapped_column(default=False)
@@ -185,6 +201,30 @@ class Employment(IdMixin, TimestampMixin, Base):
             sqlite_where=sa.text("status = 'active'"),
         ),
     )
+
+
+class FaceEnrolment(IdMixin, Base):
+    """One submitted enrolment photo and what became of it.
+
+    The photo waits here, encrypted, only until the biometrics job has encoded it: the job sets `photo` to
+    NULL whatever the outcome (PIPL 第四十七条: delete once the purpose is met), so the database never holds
+    an enrolment photo longer than the queue's delay. Job arguments carry only this row's id, never the photo.
+    The hashes stay: they are not biometric data and let check-ins refuse a replay of the enrolment photo.
+    """
+
+    __tablename__ = "face_enrolments"
+
+    practitioner_id: Mapped[int] = mapped_column(sa.ForeignKey("practitioners.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # FACE_ENROLMENT_STATUSES
+    fail_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    photo: Mapped[bytes | None] = mapped_column(EncryptedBytes)
+    photo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    photo_phash: Mapped[str | None] = mapped_column(sa.String(32))
+    face_px: Mapped[int | None] = mapped_column()
+    replaces_previous: Mapped[bool] = mapped_column(default=False)
+    requested_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column()
+    processed_at: Mapped[datetime | None] = mapped_column()
 
 
 class IntegrityEvidence(IdMixin, Base):

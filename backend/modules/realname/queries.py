@@ -46,9 +46,7 @@ def employed_by(practitioner_id: int, org_id: int) -> bool:
 def valid_certificates(practitioner: Practitioner, on: date | None = None) -> list[Certificate]:
     day = on or today()
     return [
-        c
-        for c in practitioner.certificates
-        if c.status == "valid" and (c.expires_on is None or c.expires_on >= day)
+        c for c in practitioner.certificates if c.status == "valid" and (c.expires_on is None or c.expires_on >= day)
     ]
 
 
