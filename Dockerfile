@@ -1,4 +1,14 @@
-# Production image: gunicorn serving the API, the same image runs the RQ worker and the scheduler.
+# Production image: gunicorn serving the API and the admin SPA; the same image runs the RQ worker and the scheduler.
+
+# Stage 1: the admin SPA (Vite needs Node >= 20.19). The district map reads backend/data/geo at build time.
+FROM node:20-bookworm-slim AS admin
+WORKDIR /build/admin
+COPY admin/package.json admin/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY admin/ ./
+COPY backend/data/geo/ /build/backend/data/geo/
+RUN npm run build
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -18,6 +28,7 @@ RUN pip install --no-cache-dir "setuptools<81" wheel \
  && pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+COPY --from=admin /build/admin/dist /app/admin/dist
 RUN useradd --system --uid 10001 --home /app fire \
  && mkdir -p /app/instance/uploads && chown -R fire /app/instance
 USER fire

@@ -10,7 +10,10 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup system-deps run migrate demo worker scheduler test lint format bench clean
+.PHONY: setup system-deps run migrate demo admin worker scheduler test lint format bench clean
+
+admin:
+	bash scripts/build-admin.sh
 
 setup: $(STAMP)
 
@@ -28,6 +31,7 @@ demo: migrate
 	$(FLASK) demo load
 
 run: system-deps demo
+	bash scripts/build-admin.sh --if-missing || echo "管理端未构建（需要 Node.js ≥ 20.19）：/admin/ 暂不可用"
 	EMBEDDED_SCHEDULER=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: setup
@@ -36,7 +40,8 @@ worker: setup
 scheduler: setup
 	$(FLASK) scheduler
 
-test: system-deps setup
+test: setup
+	bash scripts/system-deps.sh --test
 	bash scripts/test.sh
 
 lint: setup

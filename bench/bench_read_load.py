@@ -73,6 +73,9 @@ def main() -> None:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
     key = base64.b64encode(os.urandom(32)).decode()
+    from backend.core.signing import generate_keypair
+
+    signing_pem, _ = generate_keypair()
     env = {
         **os.environ,
         "APP_CONFIG": "production",
@@ -84,6 +87,7 @@ def main() -> None:
         "DATA_ENCRYPTION_ACTIVE_KEY": "k1",
         "LOOKUP_HASH_KEY": base64.b64encode(os.urandom(32)).decode(),
         "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "REPORT_SIGNING_KEY_PEM": signing_pem.decode(),
         "INSTANCE_PATH": f"/tmp/{name}",
     }
     procs: list[subprocess.Popen[bytes]] = []

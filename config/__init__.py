@@ -78,6 +78,17 @@ class BaseConfig:
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
     FACE_TOLERANCE = 0.5
+    SPOT_CHECK_DEADLINE_MINUTES = 15
+    SPOT_CHECK_LIVE_HOURS = 12
+    # Subscribe-message template ids (the simulator accepts any; production sets the approved ones)
+    WECHAT_SPOT_CHECK_TEMPLATE_ID = "spot-check-notice"
+    WECHAT_FEEDBACK_TEMPLATE_ID = "fire-practice-feedback"
+    FEEDBACK_WINDOW_DAYS = 7
+    # Report QR signing (Ed25519, PKCS#8 PEM). Embedded/testing generate one under instance/ when unset.
+    REPORT_SIGNING_KEY_PEM: str | None = None
+    REPORT_SIGNING_KEY_ID: str | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     UPLOAD_DIR = str(INSTANCE / "uploads")
 
 
@@ -100,6 +111,26 @@ def _load_or_create_secrets(path: Path) -> dict[str, Any]:
     return secrets
 
 
+def apply_environment(cfg: BaseConfig) -> None:
+    """Any setting named in BaseConfig can be overridden by an environment variable of the same name."""
+    for key in dir(BaseConfig):
+        if not key.isupper() or key not in os.environ:
+            continue
+        default = getattr(BaseConfig, key)
+        raw = os.environ[key]
+        if isinstance(default, bool):
+            value: Any = raw.lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int):
+            value = int(raw)
+        elif isinstance(default, float):
+            value = float(raw)
+        elif isinstance(default, str) or default is None:
+            value = raw
+        else:
+            continue
+        setattr(cfg, key, value)
+
+
 class EmbeddedConfig(BaseConfig):
     ENV_NAME = "embedded"
 
@@ -112,53 +143,37 @@ class EmbeddedConfig(BaseConfig):
         )
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.JOBS_MODE = os.environ.get("JOBS_MODE", "inline")
+        apply_environment(self)
 
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     JOBS_MODE = "rq"
+    SESSION_COOKIE_SECURE = True
+    REQUIRED = (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "JWT_SECRET_KEY",
+        "SECRET_KEY",
+        "DATA_ENCRYPTION_KEYS",
+        "DATA_ENCRYPTION_ACTIVE_KEY",
+        "LOOKUP_HASH_KEY",
+        "PUBLIC_BASE_URL",
+        "REPORT_SIGNING_KEY_PEM",
+    )
 
     def __init__(self) -> None:
-        required = [
-            "DATABASE_URL",
-            "REDIS_URL",
-            "JWT_SECRET_KEY",
-            "SECRET_KEY",
-            "DATA_ENCRYPTION_KEYS",
-            "DATA_ENCRYPTION_ACTIVE_KEY",
-            "LOOKUP_HASH_KEY",
-            "PUBLIC_BASE_URL",
-        ]
-        missing = [k for k in required if not os.environ.get(k)]
+        missing = [k for k in self.REQUIRED if not os.environ.get(k)]
         if missing:
             raise RuntimeError(f"production configuration is missing: {', '.join(missing)}")
-        for key in required:
+        for key in self.REQUIRED:
             setattr(self, key, os.environ[key])
         self.SQLALCHEMY_DATABASE_URI = normalise_db_url(os.environ["DATABASE_URL"])
-        for key in (
-            "SMS_BACKEND",
-            "WECHAT_BACKEND",
-            "REGISTRY_BACKEND",
-            "GIS_BACKEND",
-            "BIGDATA_BACKEND",
-            "WECHAT_MINIPROGRAM_APPID",
-            "WECHAT_MINIPROGRAM_SECRET",
-            "WECHAT_OFFICIAL_APPID",
-            "WECHAT_OFFICIAL_SECRET",
-            "WECHAT_OFFICIAL_TOKEN",
-            "WECHAT_OFFICIAL_AES_KEY",
-            "UPLOAD_DIR",
-        ):
-            if os.environ.get(key):
-                setattr(self, key, os.environ[key])
-        for key in os.environ:
-            if key.endswith(("_URL", "_KEY", "_SECRET")) and key.split("_")[0] in (
-                "SMS",
-                "REGISTRY",
-                "GIS",
-                "BIGDATA",
-            ):
-                setattr(self, key, os.environ[key])
+        apply_environment(self)
+        # Outside systems' endpoints and credentials (SMS_URL, REGISTRY_APP_SECRET, GIS_KEY, …)
+        for key, value in os.environ.items():
+            if key.split("_")[0] in ("SMS", "REGISTRY", "GIS", "BIGDATA") and key.endswith(("_URL", "_KEY", "_SECRET")):
+                setattr(self, key, value)
 
 
 class TestingConfig(BaseConfig):

@@ -13,3 +13,14 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
 fi
 echo "== pytest on the embedded default (SQLite, in-process jobs, no Redis)"
 env -u TEST_DATABASE_URL -u REDIS_URL $BIN/pytest -n "$WORKERS" -p no:cacheprovider "$@"
+
+if [ -d admin ]; then
+  echo "== admin SPA (build, vitest, browser end-to-end in Chromium against the real backend)"
+  bash scripts/build-admin.sh
+  (cd admin && npx vitest run && npm run test:e2e)
+fi
+
+if [ -d miniprogram ]; then
+  echo "== mini-program (jest + miniprogram-simulate; end-to-end against the real backend)"
+  (cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run size)
+fi

@@ -48,6 +48,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("facilities_in_service_on", sa.Date(), nullable=True),
         sa.Column("lng", sa.Float(), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("coord_source_crs", sa.String(length=8), nullable=True),
@@ -58,21 +59,16 @@ def upgrade() -> None:
         ),
         sa.Column("district_code", sa.String(length=6), nullable=True),
         sa.Column("special_zone", sa.String(length=8), nullable=True),
-        sa.Column(
-            "district_corrected_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("district_corrected_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("contract_start", sa.Date(), nullable=True),
         sa.Column("contract_end", sa.Date(), nullable=True),
-        sa.Column(
-            "lead_practitioner_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("lead_practitioner_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("published_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("concluded_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancel_reason", sa.String(length=200), nullable=True),
         sa.Column("imported", sa.Boolean(), nullable=False),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -83,25 +79,17 @@ def upgrade() -> None:
             ["practitioners.id"],
             name=op.f("fk_projects_lead_practitioner_id_practitioners"),
         ),
-        sa.ForeignKeyConstraint(
-            ["org_id"], ["organizations.id"], name=op.f("fk_projects_org_id_organizations")
-        ),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_projects_org_id_organizations")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
         sa.UniqueConstraint("project_no", name=op.f("uq_projects_project_no")),
     )
     with op.batch_alter_table("projects", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_projects_client_contact_openid"), ["client_contact_openid"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_projects_client_contact_openid"), ["client_contact_openid"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_projects_client_contact_phone_hash"), ["client_contact_phone_hash"], unique=False
         )
-        batch_op.create_index(
-            "ix_projects_district_status_id", ["district_code", "status", "id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_projects_lead_practitioner_id"), ["lead_practitioner_id"], unique=False
-        )
+        batch_op.create_index("ix_projects_district_status_id", ["district_code", "status", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_projects_lead_practitioner_id"), ["lead_practitioner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_projects_org_id"), ["org_id"], unique=False)
         batch_op.create_index("ix_projects_org_id_id", ["org_id", "id"], unique=False)
         batch_op.create_index("ix_projects_special_zone", ["special_zone"], unique=False)
@@ -113,9 +101,7 @@ def upgrade() -> None:
         sa.Column("start_month", sa.Date(), nullable=False),
         sa.Column("end_month", sa.Date(), nullable=False),
         sa.Column("tolerance_days", sa.Integer(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -132,9 +118,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("practitioner_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.ForeignKeyConstraint(
             ["practitioner_id"],
             ["practitioners.id"],
@@ -150,9 +134,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("project_id", "practitioner_id", name="uq_project_members_pair"),
     )
     with op.batch_alter_table("project_members", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_project_members_practitioner_id"), ["practitioner_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_project_members_practitioner_id"), ["practitioner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_project_members_project_id"), ["project_id"], unique=False)
 
     op.create_table(
@@ -192,12 +174,8 @@ def upgrade() -> None:
         sa.Column("district_code", sa.String(length=6), nullable=True),
         sa.Column("special_zone", sa.String(length=8), nullable=True),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["org_id"], ["organizations.id"], name=op.f("fk_site_visits_org_id_organizations")
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_site_visits_org_id_organizations")),
         sa.ForeignKeyConstraint(
             ["photo_file_id"], ["stored_files.id"], name=op.f("fk_site_visits_photo_file_id_stored_files")
         ),
@@ -206,25 +184,21 @@ def upgrade() -> None:
             ["practitioners.id"],
             name=op.f("fk_site_visits_practitioner_id_practitioners"),
         ),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_site_visits_project_id_projects")
-        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_site_visits_project_id_projects")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_site_visits")),
         sa.UniqueConstraint("practitioner_id", "idempotency_key", name="uq_site_visits_idempotency"),
     )
     with op.batch_alter_table("site_visits", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_site_visits_device_checked_in", ["device_id", "checked_in_at"], unique=False
-        )
+        batch_op.create_index("ix_site_visits_device_checked_in", ["device_id", "checked_in_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_site_visits_device_id"), ["device_id"], unique=False)
-        batch_op.create_index(
-            "ix_site_visits_district_checked_in", ["district_code", "checked_in_at"], unique=False
-        )
+        batch_op.create_index("ix_site_visits_district_checked_in", ["district_code", "checked_in_at"], unique=False)
         batch_op.create_index("ix_site_visits_org_checked_in", ["org_id", "checked_in_at"], unique=False)
         batch_op.create_index(
             "ix_site_visits_practitioner_checked_in", ["practitioner_id", "checked_in_at"], unique=False
         )
         batch_op.create_index("ix_site_visits_project_id_id", ["project_id", "id"], unique=False)
+        batch_op.create_index("ix_site_visits_photo_file_id", ["photo_file_id"], unique=False)
+        batch_op.create_index("ix_site_visits_status_checked_in", ["status", "checked_in_at"], unique=False)
 
     op.create_table(
         "plan_items",
@@ -240,9 +214,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.ForeignKeyConstraint(
             ["plan_id"],
             ["maintenance_plans.id"],
@@ -261,6 +233,7 @@ def upgrade() -> None:
         sa.Column("practitioner_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("plan_item_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("system_code", sa.String(length=32), nullable=True),
+        sa.Column("plan_month", sa.String(length=7), nullable=True),
         sa.Column("result", sa.String(length=16), nullable=False),
         sa.Column("note", sa.String(length=1000), nullable=True),
         sa.Column(
@@ -272,9 +245,7 @@ def upgrade() -> None:
         sa.Column("device_time", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.ForeignKeyConstraint(
             ["plan_item_id"], ["plan_items.id"], name=op.f("fk_work_records_plan_item_id_plan_items")
         ),
@@ -283,12 +254,8 @@ def upgrade() -> None:
             ["practitioners.id"],
             name=op.f("fk_work_records_practitioner_id_practitioners"),
         ),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_work_records_project_id_projects")
-        ),
-        sa.ForeignKeyConstraint(
-            ["visit_id"], ["site_visits.id"], name=op.f("fk_work_records_visit_id_site_visits")
-        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_work_records_project_id_projects")),
+        sa.ForeignKeyConstraint(["visit_id"], ["site_visits.id"], name=op.f("fk_work_records_visit_id_site_visits")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_records")),
         sa.UniqueConstraint("practitioner_id", "idempotency_key", name="uq_work_records_idempotency"),
     )
@@ -310,17 +277,11 @@ def upgrade() -> None:
         sa.Column("closed_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("client_confirmed_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["found_by"], ["practitioners.id"], name=op.f("fk_defects_found_by_practitioners")
-        ),
-        sa.ForeignKeyConstraint(
-            ["plan_item_id"], ["plan_items.id"], name=op.f("fk_defects_plan_item_id_plan_items")
-        ),
+        sa.ForeignKeyConstraint(["found_by"], ["practitioners.id"], name=op.f("fk_defects_found_by_practitioners")),
+        sa.ForeignKeyConstraint(["plan_item_id"], ["plan_items.id"], name=op.f("fk_defects_plan_item_id_plan_items")),
         sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_defects_project_id_projects")),
         sa.ForeignKeyConstraint(
             ["work_record_id"], ["work_records.id"], name=op.f("fk_defects_work_record_id_work_records")
@@ -343,10 +304,10 @@ def upgrade() -> None:
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("verified_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("verified_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("verdict", sa.String(length=16), nullable=True),
+        sa.Column("verification_note", sa.String(length=500), nullable=True),
         sa.Column("is_trial", sa.Boolean(), nullable=False),
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.ForeignKeyConstraint(
             ["defect_id"],
             ["defects.id"],
@@ -358,9 +319,7 @@ def upgrade() -> None:
             ["practitioners.id"],
             name=op.f("fk_repair_records_practitioner_id_practitioners"),
         ),
-        sa.ForeignKeyConstraint(
-            ["verified_by"], ["users.id"], name=op.f("fk_repair_records_verified_by_users")
-        ),
+        sa.ForeignKeyConstraint(["verified_by"], ["users.id"], name=op.f("fk_repair_records_verified_by_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_repair_records")),
     )
     with op.batch_alter_table("repair_records", schema=None) as batch_op:
@@ -390,6 +349,8 @@ def downgrade() -> None:
 
     op.drop_table("plan_items")
     with op.batch_alter_table("site_visits", schema=None) as batch_op:
+        batch_op.drop_index("ix_site_visits_status_checked_in")
+        batch_op.drop_index("ix_site_visits_photo_file_id")
         batch_op.drop_index("ix_site_visits_project_id_id")
         batch_op.drop_index("ix_site_visits_practitioner_checked_in")
         batch_op.drop_index("ix_site_visits_org_checked_in")

@@ -277,9 +277,7 @@ def _defects_table(view: ConclusionView) -> Flowable:
         )
         if defect.severity == "严重":
             style.add("TEXTCOLOR", (3, number), (3, number), ALERT_COLOR)
-    table = Table(
-        rows, colWidths=[11 * mm, 34 * mm, CONTENT_WIDTH - 111 * mm, 16 * mm, 50 * mm], repeatRows=1
-    )
+    table = Table(rows, colWidths=[11 * mm, 34 * mm, CONTENT_WIDTH - 111 * mm, 16 * mm, 50 * mm], repeatRows=1)
     table.setStyle(style)
     return table
 

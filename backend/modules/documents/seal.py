@@ -56,9 +56,7 @@ def _ellipse_arc_table(a: float, b: float, samples: int = 720) -> tuple[tuple[fl
     for previous, current in pairwise(ts):
         lengths.append(
             lengths[-1]
-            + math.hypot(
-                a * (math.cos(current) - math.cos(previous)), b * (math.sin(current) - math.sin(previous))
-            )
+            + math.hypot(a * (math.cos(current) - math.cos(previous)), b * (math.sin(current) - math.sin(previous)))
         )
     return tuple(ts), tuple(lengths)
 

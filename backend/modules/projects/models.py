@@ -51,6 +51,9 @@ class Project(IdMixin, TimestampMixin, Base):
     floors_above: Mapped[int | None] = mapped_column()
     floors_below: Mapped[int | None] = mapped_column()
     facility_systems: Mapped[list[Any]] = mapped_column(default=list)  # catalogue system codes
+    # When the fire-protection systems went into service: GB 50166 cleans smoke detectors 2 years after that,
+    # then every 3 years, so the plan needs the date.
+    facilities_in_service_on: Mapped[date | None] = mapped_column(sa.Date)
     # location, stored in WGS-84 (the datum submitted is kept for the record)
     lng: Mapped[float | None] = mapped_column()
     lat: Mapped[float | None] = mapped_column()
@@ -64,6 +67,7 @@ class Project(IdMixin, TimestampMixin, Base):
     lead_practitioner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practitioners.id"), index=True)
     published_at: Mapped[datetime | None] = mapped_column()
     concluded_at: Mapped[datetime | None] = mapped_column()
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(200))
     imported: Mapped[bool] = mapped_column(default=False)
     is_trial: Mapped[bool] = mapped_column(default=False)
 
@@ -107,15 +111,11 @@ class MaintenancePlan(IdMixin, TimestampMixin, Base):
 class PlanItem(IdMixin, Base):
     __tablename__ = "plan_items"
 
-    plan_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("maintenance_plans.id", ondelete="CASCADE"), index=True
-    )
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("maintenance_plans.id", ondelete="CASCADE"), index=True)
     system_code: Mapped[str] = mapped_column(sa.String(32))
     item_code: Mapped[str] = mapped_column(sa.String(48))
     name: Mapped[str] = mapped_column(sa.String(200))
-    frequency: Mapped[str] = mapped_column(
-        sa.String(16)
-    )  # daily|weekly|monthly|quarterly|half_yearly|yearly|triennial
+    frequency: Mapped[str] = mapped_column(sa.String(16))  # daily|weekly|monthly|quarterly|half_yearly|yearly|triennial
     clause: Mapped[str | None] = mapped_column(sa.String(128))  # the standard clause it implements
     months: Mapped[list[Any]] = mapped_column(default=list)  # "YYYY-MM" months in which it is due
     enabled: Mapped[bool] = mapped_column(default=True)
@@ -159,6 +159,10 @@ class SiteVisit(IdMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("practitioner_id", "idempotency_key", name="uq_site_visits_idempotency"),
         sa.Index("ix_site_visits_project_id_id", "project_id", "id"),
+        # photo replay: has this exact file been used by another visit?
+        sa.Index("ix_site_visits_photo_file_id", "photo_file_id"),
+        # the sweep that closes visits left open
+        sa.Index("ix_site_visits_status_checked_in", "status", "checked_in_at"),
         sa.Index("ix_site_visits_practitioner_checked_in", "practitioner_id", "checked_in_at"),
         sa.Index("ix_site_visits_org_checked_in", "org_id", "checked_in_at"),
         sa.Index("ix_site_visits_district_checked_in", "district_code", "checked_in_at"),
@@ -174,6 +178,7 @@ class WorkRecord(IdMixin, Base):
     practitioner_id: Mapped[int] = mapped_column(sa.ForeignKey("practitioners.id"))
     plan_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_items.id"), index=True)
     system_code: Mapped[str | None] = mapped_column(sa.String(32))
+    plan_month: Mapped[str | None] = mapped_column(sa.String(7))  # "YYYY-MM": the plan month the work counts for
     result: Mapped[str] = mapped_column(sa.String(16))  # keys of RECORD_RESULTS
     note: Mapped[str | None] = mapped_column(sa.String(1000))
     photo_file_ids: Mapped[list[Any]] = mapped_column(default=list)
@@ -182,9 +187,7 @@ class WorkRecord(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column()
     is_trial: Mapped[bool] = mapped_column(default=False)
 
-    __table_args__ = (
-        sa.UniqueConstraint("practitioner_id", "idempotency_key", name="uq_work_records_idempotency"),
-    )
+    __table_args__ = (sa.UniqueConstraint("practitioner_id", "idempotency_key", name="uq_work_records_idempotency"),)
 
 
 class Defect(IdMixin, TimestampMixin, Base):
@@ -215,4 +218,6 @@ class RepairRecord(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column()
     verified_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # the organisation verifies
     verified_at: Mapped[datetime | None] = mapped_column()
+    verdict: Mapped[str | None] = mapped_column(sa.String(16))  # approved | rejected, once verified
+    verification_note: Mapped[str | None] = mapped_column(sa.String(500))
     is_trial: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,76 @@
+"""User-facing text of the projects module, by stable code."""
+
+from backend.core.messages import register
+
+register(
+    {
+        # registration and edits
+        "project_not_found": "项目不存在",
+        "project_access_denied": "您无权查看或管理该项目",
+        "org_required": "请选择登记项目的机构",
+        "org_not_found": "机构不存在",
+        "org_cannot_practise": "机构未通过审核或不符合从业条件，不能登记新项目",
+        "service_type_not_allowed": "机构类型不包含该服务类型（维保、检测需维护保养检测机构，评估需消防安全评估机构）",
+        "lead_not_employed": "项目负责人须为本机构在职人员",
+        "lead_not_engineer": "项目负责人须持有有效的注册消防工程师证书",
+        "member_not_employed": "项目组成员须为本机构在职人员",
+        "client_credit_code_invalid": "委托单位统一社会信用代码不正确",
+        "facility_system_unknown": "消防设施系统代码不在维保项目目录中",
+        "contract_period_required": "请填写合同起止日期",
+        "contract_end_before_start": "合同结束日期不能早于开始日期",
+        "contract_too_long": "合同期限不能超过5年",
+        "address_not_located": "无法根据地址定位，请在地图上选择项目位置",
+        "address_too_vague": "地址只能定位到街道或区，请在地图上选择项目的准确位置",
+        "geofence_excludes_site": "电子围栏必须包含项目所在位置",
+        "geofence_missing": "项目尚未设置电子围栏",
+        "project_closed": "项目已完结、归档或撤销，不能再修改",
+        "facility_systems_locked_by_plan": "已制定维保计划，不能再修改建筑消防设施系统",
+        "project_not_awaiting_supplement": "该项目无需补充信息",
+        # status and publicity
+        "invalid_status_transition": "项目当前状态不允许该操作",
+        "project_cannot_publish": "项目不满足公示条件",
+        "visits_still_open": "仍有人员在现场未签退，不能完结项目",
+        # maintenance plans
+        "plan_only_for_maintenance": "只有维护保养项目需要制定维保计划",
+        "plan_not_found": "该项目尚未制定维保计划",
+        "plan_exists": "该项目已有维保计划，请在原计划上调整",
+        "plan_month_outside_plan": "月份不在维保计划期内",
+        "plan_item_not_found": "维保计划中没有该项目",
+        "plan_item_disabled": "该维保项目已停用",
+        "plan_month_not_due": "该维保项目在所填月份没有安排",
+        # check-in preconditions
+        "not_project_member": "您不是该项目的项目组成员",
+        "not_employed_by_org": "您已不在该项目所属机构任职",
+        "project_needs_supplement": "该项目为历史导入项目，须先补充项目坐标、委托单位联系人和维保计划",
+        "project_not_open_for_check_in": "项目未公示或已结束，不能签到",
+        "project_incomplete": "项目信息不完整（坐标、委托单位联系人或维保计划），不能签到",
+        "idempotency_key_reused": "该幂等键已用于其他请求",
+        # check-in outcome
+        "check_in_rejected": "签到未通过核验",
+        "outside_geofence": "不在项目电子围栏范围内",
+        "checked_in_elsewhere": "您在其他项目已签到且尚未签退",
+        "already_checked_in": "您在本项目已签到且尚未签退",
+        "photo_replayed": "重复使用已提交过的照片",
+        "poor_accuracy": "定位精度较差",
+        "impossible_travel": "与上次签到相比移动速度异常",
+        "device_shared": "同一设备短时间内被其他人员用于签到",
+        "late_submission": "离线签到延迟提交",
+        "device_clock_ahead": "设备时间快于服务器时间",
+        "checkout_outside_geofence": "签退位置不在项目电子围栏范围内",
+        "not_checked_out": "超时未签退，已自动关闭",
+        "visit_not_found": "现场签到记录不存在",
+        "not_your_visit": "只能操作本人的签到记录",
+        "visit_not_open": "该签到已结束或未通过核验",
+        "visit_not_accepted": "该签到未通过核验，不能填写记录",
+        # records, defects, repairs
+        "too_many_photos": "每条记录最多9张照片",
+        "photo_not_found": "照片不存在或不是您上传的",
+        "system_code_required": "请填写消防设施系统",
+        "system_not_in_building": "该建筑未登记此消防设施系统",
+        "defect_details_required": "发现故障/隐患时须填写严重程度和描述",
+        "defect_not_found": "隐患记录不存在",
+        "defect_not_open": "该故障/隐患不在待维修状态",
+        "repair_not_found": "维修记录不存在",
+        "repair_already_verified": "该维修记录已核实",
+    }
+)

@@ -1,0 +1,1 @@
+"""Supervision (监督检查): on-site inspections, real-time spot checks and administrative penalties."""

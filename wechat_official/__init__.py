@@ -1,0 +1,19 @@
+"""The official account 「上海消防公众服务平台」: WeChat's server endpoint (/wechat/official), the client
+contact's H5 feedback pages opened through OAuth (/wx/...), and the public verification page (/verify).
+
+Plain Flask blueprints outside the OpenAPI document; the business rules live in backend.modules.feedback and
+backend.modules.documents. `register(app)` is called by backend.modules.feedback.routes.register_plain.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from .pages import pages_bp
+    from .server import server_bp
+
+    for blueprint in (server_bp, pages_bp):
+        if blueprint.name not in app.blueprints:
+            app.register_blueprint(blueprint)
