@@ -20,12 +20,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.txt scripts/setup.sh ./
+COPY requirements.txt constraints.txt ./
 # Same install order as scripts/setup.sh: dlib from dlib-bin, face_recognition without its dlib dependency.
 RUN pip install --no-cache-dir "setuptools<81" wheel \
- && pip install --no-cache-dir "setuptools<81" "dlib-bin==20.0.1.post1" "face_recognition_models==0.3.0" numpy pillow click \
+ && pip install --no-cache-dir "setuptools<81" "dlib-bin==20.0.1.post1" "face_recognition_models==0.3.0" numpy pillow click -c constraints.txt \
  && pip install --no-cache-dir --no-deps "face_recognition==1.3.0" \
- && pip install --no-cache-dir -r requirements.txt
+ && pip install --no-cache-dir -c constraints.txt -r requirements.txt
 
 COPY . .
 COPY --from=admin /build/admin/dist /app/admin/dist

@@ -6,6 +6,10 @@ BIN=.venv/bin
 echo "== ruff"
 $BIN/ruff check .
 $BIN/ruff format --check . >/dev/null || { $BIN/ruff format --diff . | head -50; exit 1; }
+if [ -d admin ]; then
+  echo "== admin SPA build (served at /admin/; the Flask serving tests use it)"
+  bash scripts/build-admin.sh
+fi
 WORKERS=${PYTEST_WORKERS:-2}
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   echo "== pytest on PostgreSQL ${TEST_DATABASE_URL%%@*}@… and Redis ${REDIS_URL:-(none)}"
@@ -15,8 +19,7 @@ echo "== pytest on the embedded default (SQLite, in-process jobs, no Redis)"
 env -u TEST_DATABASE_URL -u REDIS_URL $BIN/pytest -n "$WORKERS" -p no:cacheprovider "$@"
 
 if [ -d admin ]; then
-  echo "== admin SPA (build, vitest, browser end-to-end in Chromium against the real backend)"
-  bash scripts/build-admin.sh
+  echo "== admin SPA (vitest, browser end-to-end in Chromium against the real backend)"
   (cd admin && npx vitest run && npm run test:e2e)
 fi
 

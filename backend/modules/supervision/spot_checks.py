@@ -164,7 +164,8 @@ def issue_spot_check(actor: Actor, visit_id: int, deadline_minutes: int | None) 
         require_covers(actor, visit)
         if db.session.scalar(_live_visits(actor, {}).where(SiteVisit.id == visit.id)) is None:
             raise Conflict("spot_check_visit_not_live")
-        if db.session.scalar(sa.select(_pending_exists().where(SiteVisit.id == visit.id))):
+        pending = sa.exists().where(SpotCheck.visit_id == visit.id, SpotCheck.status == "issued")
+        if db.session.scalar(sa.select(pending)):
             raise Conflict("spot_check_pending")
         check = _new_check(actor, visit, _deadline(deadline_minutes), None)
         uow.commit()
