@@ -14,6 +14,11 @@ def register(app: Flask) -> None:
     from .pages import pages_bp
     from .server import server_bp
 
-    for blueprint in (server_bp, pages_bp):
+    blueprints = [server_bp, pages_bp]
+    if app.config.get("WECHAT_BACKEND", "simulator") == "simulator" and app.config.get("ENV_NAME") != "production":
+        from .dev import dev_bp
+
+        blueprints.append(dev_bp)
+    for blueprint in blueprints:
         if blueprint.name not in app.blueprints:
             app.register_blueprint(blueprint)

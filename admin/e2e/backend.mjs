@@ -49,7 +49,10 @@ export async function startBackend({ quiet = true, seed = false } = {}) {
     throw new Error('admin/dist is missing: run scripts/build-admin.sh (or `npm run build` in admin/) first')
   }
   const instance = mkdtempSync(join(tmpdir(), 'fire-admin-e2e-'))
-  const env = { ...process.env, INSTANCE_PATH: instance, APP_CONFIG: 'embedded', FLASK_APP: 'wsgi' }
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  // Links in messages (feedback, report QR codes) and WeChat's OAuth callback point at the served origin.
+  const env = { ...process.env, INSTANCE_PATH: instance, APP_CONFIG: 'embedded', FLASK_APP: 'wsgi', PUBLIC_BASE_URL: url }
   for (const key of ['DATABASE_URL', 'REDIS_URL', 'JOBS_MODE', 'EMBEDDED_SCHEDULER']) delete env[key]
   run(join(BIN, 'alembic'), ['upgrade', 'head'], env)
   const demo = run(join(BIN, 'flask'), ['--app', 'wsgi', 'demo', 'load'], env)
@@ -60,8 +63,6 @@ export async function startBackend({ quiet = true, seed = false } = {}) {
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line))
     : []
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
   const child = spawn(join(BIN, 'flask'), ['--app', 'wsgi', 'run', '--host', '127.0.0.1', '--port', String(port), '--no-reload'], {
     cwd: REPO,
     env,

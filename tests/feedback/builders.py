@@ -48,18 +48,17 @@ def local_path(url: str) -> str:
 
 
 def open_via_oauth(client: Any, url: str, seed: str) -> Any:
-    """Follow the page -> WeChat authorize -> callback -> page redirects as WeChat's browser would, with the
-    simulator standing in for open.weixin.qq.com (the user of `seed` passes its OAuth page)."""
-    from backend.adapters.wechat import simulator_authorize_redirect
-
+    """Follow the page -> authorize -> callback -> page redirects as WeChat's browser would, with the development
+    stand-in (wechat_official/dev.py) serving open.weixin.qq.com's authorize page for the user of `seed`."""
     first = client.get(local_path(url))
     assert first.status_code == 302, first.get_data(as_text=True)
     authorize = urlsplit(first.headers["Location"])
-    assert authorize.netloc == "open.weixin.qq.com"
+    assert authorize.path == "/wx/dev/connect/oauth2/authorize", authorize
     query = parse_qs(authorize.query)
     assert query["scope"] == ["snsapi_base"]
-    back = simulator_authorize_redirect(query["redirect_uri"][0], query["state"][0], seed)
-    callback = client.get(local_path(back))
+    back = client.get(authorize.path, query_string={**{k: v[0] for k, v in query.items()}, "user": seed})
+    assert back.status_code == 302, back.get_data(as_text=True)
+    callback = client.get(local_path(back.headers["Location"]))
     assert callback.status_code == 302, callback.get_data(as_text=True)
     return client.get(callback.headers["Location"])
 

@@ -139,6 +139,12 @@ class WeChatMiniProgram(_WeChatApp):
 class WeChatOfficialAccount(_WeChatApp):
     """Official account 「上海消防公众服务平台」: template messages, and OAuth for client units' H5 pages."""
 
+    def __init__(self, *args: Any, oauth_base_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The authorize step is a page in the user's browser, not an API call the transport can answer: in
+        # development a local stand-in serves it (wechat_official/dev.py) instead of open.weixin.qq.com.
+        self.oauth_base_url = oauth_base_url
+
     def send_template_message(
         self, openid: str, template_id: str, data: TemplateData, url: str | None = None
     ) -> SendResult:
@@ -152,6 +158,8 @@ class WeChatOfficialAccount(_WeChatApp):
 
     def _oauth(self, redirect_uri: str = "", scope: str = "snsapi_base", state: str = "") -> WeChatOAuth:
         oauth = WeChatOAuth(self.appid, self.secret, redirect_uri, scope=scope, state=state)
+        if self.oauth_base_url:
+            oauth.OAUTH_BASE_URL = self.oauth_base_url
         self._mount(oauth._http)
         return oauth
 

@@ -64,6 +64,8 @@ MESSAGE_SENT_TEMPLATE: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "msgid": 
 DEV_MINIPROGRAM_APPID = "wx5fa0000000000001"
 DEV_OFFICIAL_APPID = "wx5fa0000000000002"
 DEV_SECRET = "simulator-app-secret"
+# Where the browser is sent for WeChat's authorize page in development (relative: the page's own origin).
+DEV_OAUTH_BASE_URL = "/wx/dev/connect/"
 
 
 def _b64url(raw: bytes) -> str:
@@ -367,4 +369,8 @@ def make_official_account(
 ) -> WeChatOfficialAccount:
     """Config: WECHAT_BACKEND, WECHAT_OFFICIAL_APPID, WECHAT_OFFICIAL_SECRET, WECHAT_TIMEOUT (seconds)."""
     appid, secret, timeout, transport = _app_settings(config, "WECHAT_OFFICIAL", DEV_OFFICIAL_APPID, outbox_sink, redis)
-    return WeChatOfficialAccount(appid, secret, redis=redis, timeout=timeout, transport=transport)
+    simulated = _backend(config) == "simulator"
+    oauth_base_url = str(config.get("WECHAT_OAUTH_BASE_URL") or DEV_OAUTH_BASE_URL) if simulated else None
+    return WeChatOfficialAccount(
+        appid, secret, redis=redis, timeout=timeout, transport=transport, oauth_base_url=oauth_base_url
+    )
