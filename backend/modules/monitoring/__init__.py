@@ -1,0 +1,1 @@
+"""Process monitoring (从业过程监控): statistics, early warnings, maintenance tracking, monthly reports, scores."""

@@ -1,0 +1,71 @@
+"""Monthly report late (月度报表): an organisation in practice submits the previous month's report by the due
+day (the 10th by default). The due day is this rule's setting; the reports module reads it from here."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from backend.core.db import db
+from backend.core.timeutil import to_local
+from backend.modules.realname.conditions import MONITORED_STATUSES
+from backend.modules.realname.models import Organization
+
+from ..models import MonthlyReport
+from ..sqlutil import first_day, month_key, month_span, shift_month
+from .registry import Detection, Param, Settings, Window, rule
+
+DUE_DAY = Param("due_day", "MONTHLY_REPORT_DUE_DAY", 10, "次月提交截止日", "日", 1, 28)
+
+
+def due_date(month: str, due_day: int) -> date:
+    return first_day(shift_month(month, 1)).replace(day=due_day)
+
+
+def orgs_reporting(month: str) -> sa.Select[tuple[Organization]]:
+    """Organisations that owe a report for `month`: in practice, and verified before the month ended."""
+    _, end = month_span(month)
+    return sa.select(Organization).where(
+        Organization.status.in_(MONITORED_STATUSES),
+        Organization.verified_at.is_not(None),
+        Organization.verified_at < end,
+    )
+
+
+@rule(
+    "monthly_report_late",
+    family="reports",
+    title="月度报表逾期未提交",
+    description="机构未在次月截止日前提交上月的月度报表",
+    severity="low",
+    subject_kind="organization",
+    params=(DUE_DAY,),
+)
+def monthly_report_late(window: Window, settings: Settings) -> list[Detection]:
+    month = shift_month(month_key(window.today), -1)
+    due = due_date(month, int(settings["due_day"]))
+    if window.today <= due:
+        return []
+    reports = {r.org_id: r for r in db.session.scalars(sa.select(MonthlyReport).where(MonthlyReport.month == month))}
+    found = []
+    for org in db.session.scalars(orgs_reporting(month).order_by(Organization.id)):
+        report = reports.get(org.id)
+        on_time = report is not None and report.submitted_at is not None and to_local(report.submitted_at).date() <= due
+        if on_time:
+            continue
+        state = "未编制" if report is None else "未提交" if report.submitted_at is None else "逾期提交"
+        found.append(
+            Detection(
+                "organization",
+                org.id,
+                month,
+                f"{org.name} {month}月度报表{state}（截止{due.isoformat()}）",
+                {"months": [month], "report_ids": [report.id] if report else []},
+                org_id=org.id,
+                district_code=org.district_code,
+                special_zone=org.special_zone,
+                is_trial=org.is_trial,
+            )
+        )
+    return found
