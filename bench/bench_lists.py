@@ -8,7 +8,8 @@ the data").
 
 Each list is read as a district supervisor (徐汇, 310104) and as the corps: the first page, and the 25th page
 reached by following the cursors. Times are medians of whole requests through the Flask app (token, access
-gate, query, JSON) on each database.
+gate, query, JSON) on each database, the two databases alternating request by request; the median and the
+best of the runs are printed (the best shows the cost without whatever else the machine was doing).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +38,21 @@ def lists(org_id: int) -> dict[str, str]:
     }
 
 
-def median_ms(client: Any, url: str, headers: dict[str, str], runs: int) -> float:
-    for _ in range(3):
-        client.get(url, headers=headers)
-    times = []
+def paired(one: Setup, ten: Setup, urls: tuple[str, str], viewer: str, runs: int) -> list[list[float]]:
+    """Request times (ms) of the same list on both databases, alternating request by request so that any other
+    load on the machine weighs on both alike."""
+    sides = ((one, urls[0]), (ten, urls[1]))
+    for side, url in sides:
+        for _ in range(3):
+            side.client.get(url, headers=side.headers[viewer])
+    times: list[list[float]] = [[], []]
     for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url, headers=headers)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.get_json())
-    return statistics.median(times)
+        for index, (side, url) in enumerate(sides):
+            started = time.perf_counter()
+            response = side.client.get(url, headers=side.headers[viewer])
+            times[index].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.get_json())
+    return times
 
 
 def deep_url(client: Any, url: str, headers: dict[str, str]) -> str:
@@ -58,7 +65,16 @@ def deep_url(client: Any, url: str, headers: dict[str, str]) -> str:
     return current
 
 
-def measure(url: str, runs: int) -> tuple[dict[tuple[str, str, str], float], dict[str, int]]:
+@dataclass
+class Setup:
+    client: Any
+    headers: dict[str, dict[str, str]]
+    org_id: int
+    sizes: dict[str, int]
+
+
+def setup(url: str) -> Setup:
+    """An app on the database, a token for each viewer, and the 徐汇 organisation with the most events."""
     import sqlalchemy as sa
 
     from config import normalise_db_url
@@ -70,8 +86,6 @@ def measure(url: str, runs: int) -> tuple[dict[tuple[str, str, str], float], dic
     from backend.modules.accounts.services import _issue_tokens
 
     app = create_app("testing")
-    client = app.test_client()
-    results: dict[tuple[str, str, str], float] = {}
     with app.app_context():
         sizes = {
             table: int(db.session.scalar(sa.text(f"SELECT reltuples::bigint FROM pg_class WHERE relname = '{table}'")))
@@ -87,7 +101,6 @@ def measure(url: str, runs: int) -> tuple[dict[tuple[str, str, str], float], dic
             name: {"Authorization": f"Bearer {_issue_tokens(db.session.get(User, db.session.scalar(q))).access_token}"}
             for name, q in viewers.items()
         }
-        # the 徐汇 organisation with the most timeline events
         org_id = db.session.scalar(
             sa.text(
                 "SELECT e.org_id FROM timeline_events e JOIN organizations o ON o.id = e.org_id"
@@ -95,13 +108,7 @@ def measure(url: str, runs: int) -> tuple[dict[tuple[str, str, str], float], dic
             )
         )
         db.session.remove()
-    for viewer, header in headers.items():
-        for name, first in lists(org_id).items():
-            results[(name, viewer, "page 1")] = median_ms(client, first, header, runs)
-            results[(name, viewer, f"page {DEEP_PAGE}")] = median_ms(
-                client, deep_url(client, first, header), header, runs
-            )
-    return results, sizes
+    return Setup(app.test_client(), headers, org_id, sizes)
 
 
 def main() -> None:
@@ -110,17 +117,31 @@ def main() -> None:
     parser.add_argument("--url10", default="postgresql://postgres@127.0.0.1:5432/fire_shanghai_10x")
     parser.add_argument("--runs", type=int, default=30)
     opts = parser.parse_args()
-    one, one_sizes = measure(opts.url1, opts.runs)
-    ten, ten_sizes = measure(opts.url10, opts.runs)
-    for table in one_sizes:
-        print(f"{table:20} 1×: {one_sizes[table]:>12,}   10×: {ten_sizes[table]:>12,}")
-    print(f"\n{'list':14} {'viewer':8} {'page':8} {'1× (ms)':>9} {'10× (ms)':>9} {'10×/1×':>7}")
+    one, ten = setup(opts.url1), setup(opts.url10)
+    for table in one.sizes:
+        print(f"{table:20} 1×: {one.sizes[table]:>12,}   10×: {ten.sizes[table]:>12,}")
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    print(f"\n{'list':14} {'viewer':8} {'page':8} {'1× median':>10} {'10× median':>10} {'1× best':>8} {'10× best':>8}")
     worst = 0.0
-    for key, base in one.items():
-        ratio = ten[key] / base
-        worst = max(worst, ratio)
-        print(f"{key[0]:14} {key[1]:8} {key[2]:8} {base:9.1f} {ten[key]:9.1f} {ratio:7.2f}")
-    print(f"\nworst 10×/1× ratio: {worst:.2f}")
+    for viewer in one.headers:
+        for name, first in lists(one.org_id).items():
+            ten_first = lists(ten.org_id)[name]
+            pages = {
+                "page 1": (first, ten_first),
+                f"page {DEEP_PAGE}": (
+                    deep_url(one.client, first, one.headers[viewer]),
+                    deep_url(ten.client, ten_first, ten.headers[viewer]),
+                ),
+            }
+            for page, urls in pages.items():
+                base, tenfold = paired(one, ten, urls, viewer, opts.runs)
+                ratio = statistics.median(tenfold) / statistics.median(base)
+                worst = max(worst, ratio)
+                print(
+                    f"{name:14} {viewer:8} {page:8} {statistics.median(base):10.1f} {statistics.median(tenfold):10.1f}"
+                    f" {min(base):8.1f} {min(tenfold):8.1f}   10×/1× {ratio:.2f}"
+                )
+    print(f"\nworst 10×/1× ratio of medians: {worst:.2f}; load average at end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

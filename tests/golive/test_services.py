@@ -367,3 +367,30 @@ def test_a_run_killed_mid_way_resumes_from_its_checkpoint_and_equals_a_clean_run
     clean = run_import(copy_sample(tmp_path / "v1-again"), batch_size=100)
     assert clean.counts == resumed_counts
     assert _snapshot() == resumed_state
+
+
+def test_a_row_the_database_refuses_is_isolated_and_the_rest_of_its_batch_is_kept(
+    ctx: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.modules.golive import appliers
+
+    rows = read_sample("01-organizations.csv")[:3]
+    refused = rows[1]["credit_code"]
+    original = appliers.APPLIERS["organizations"]
+
+    def refusing(ctx: Any, row: Any) -> str:
+        outcome = original(ctx, row)
+        if row.credit_code == refused:
+            raise IntegrityError("INSERT INTO organizations …", {}, Exception("duplicate key value"))
+        return outcome
+
+    monkeypatch.setitem(appliers.APPLIERS, "organizations", refusing)
+    run = run_import(write_csv(tmp_path / "v1" / "机构.csv", "organizations", rows))
+    assert errors_of(run.id) == [("机构.csv", 3, "", "数据库拒绝保存该行（IntegrityError），请检查数据长度和格式")]
+    assert run.counts["organizations"] == {"created": 2, "unchanged": 0, "failed": 1}
+    codes = set(db.session.scalars(sa.select(Organization.credit_code)))
+    assert codes == {rows[0]["credit_code"], rows[2]["credit_code"]}
+    events = db.session.scalar(sa.select(sa.func.count()).where(TimelineEvent.kind == "import.organization"))
+    assert events == 2 and verify_chain().ok

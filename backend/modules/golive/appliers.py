@@ -27,9 +27,8 @@ from backend.core.validators import mask_name, mask_phone
 from backend.modules.accounts.models import User
 from backend.modules.accounts.services import grant_role
 from backend.modules.documents.models import DOC_TYPE_FOR_SERVICE, DOC_TYPES, ConclusionDocument
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import SERVICE_TYPES, Project, ProjectMember, SiteVisit
-from backend.modules.projects.services.common import SERVICE_ORG_TYPES, change_status, missing_for_practice
+from backend.modules.projects.services.common import SERVICE_ORG_TYPES, change_status
 from backend.modules.realname import queries
 from backend.modules.realname.conditions import refresh_conditions
 from backend.modules.realname.models import Certificate, Employment, Organization, Practitioner
@@ -37,6 +36,7 @@ from backend.modules.realname.organizations import bigdata_notes, registry_notes
 from backend.modules.realname.practitioners import check_certificate, check_registry_identity
 
 from . import supplement
+from .events import PendingEvent, append_many
 from .validation import (
     CertificateRow,
     DocumentRow,
@@ -129,11 +129,14 @@ class Refs:
         self.people: dict[str, PersonRef | None] = {}
         self.projects: dict[str, ProjectRef | None] = {}
         self.users: dict[str, User | None] = {}  # by phone hash
-        self.holders: dict[tuple[str, str], int | None] = {}  # (certificate kind, number) → practitioner
+        # (certificate kind, number) → the holder's keyed ID-number hash
+        self.holders: dict[tuple[str, str], str | None] = {}
         # employments file: the people of the batch with their certificates, accounts and employments
         self.practitioners: dict[int, Practitioner] = {}
         self.accounts: dict[int, User] = {}
         self.employments: dict[int, list[Employment]] = {}
+        self.visits: dict[tuple[int, str], int] = {}  # (practitioner, idempotency key) → project, when imported
+        self.reports: dict[str, int] = {}  # report number → project
 
     def clear(self) -> None:
         self.orgs.clear()
@@ -147,6 +150,28 @@ class Refs:
         self.practitioners.clear()
         self.accounts.clear()
         self.employments.clear()
+        self.visits.clear()
+        self.reports.clear()
+
+    def prefetch_history(self, visit_numbers: Iterable[str] = (), report_numbers: Iterable[str] = ()) -> None:
+        """Visits and documents of the batch already imported: one query each (the unique indexes serve them)."""
+        people = [ref.id for ref in self.people.values() if ref is not None]
+        keys = [VISIT_KEY_PREFIX + n for n in visit_numbers]
+        if people and keys:
+            rows = db.session.execute(
+                sa.select(SiteVisit.practitioner_id, SiteVisit.idempotency_key, SiteVisit.project_id).where(
+                    SiteVisit.practitioner_id.in_(people), SiteVisit.idempotency_key.in_(keys)
+                )
+            )
+            self.visits.update({(pid, key): project for pid, key, project in rows})
+        numbers = list(report_numbers)
+        if numbers:
+            rows = db.session.execute(
+                sa.select(ConclusionDocument.report_number, ConclusionDocument.project_id).where(
+                    ConclusionDocument.report_number.in_(numbers)
+                )
+            )
+            self.reports.update({number: project for number, project in rows})
 
     def prefetch_staff(self) -> None:
         """One query each for the batch's practitioners (certificates included), accounts and employments."""
@@ -172,17 +197,17 @@ class Refs:
             numbers = [n for k, n in wanted if k == kind]
             self.holders.update({(kind, n): None for n in numbers})
             rows = db.session.execute(
-                sa.select(Certificate.cert_no, Certificate.practitioner_id).where(
-                    Certificate.kind == kind, Certificate.cert_no.in_(numbers)
-                )
+                sa.select(Certificate.cert_no, Practitioner.id_number_hash)
+                .join(Practitioner, Practitioner.id == Certificate.practitioner_id)
+                .where(Certificate.kind == kind, Certificate.cert_no.in_(numbers))
             )
-            self.holders.update({(kind, n): pid for n, pid in rows})
+            self.holders.update({(kind, n): holder for n, holder in rows})
 
     def user(self, phone: str) -> User | None:
         self.prefetch_accounts([phone])
         return self.users[phone_hash(phone)]
 
-    def holder(self, kind: str, cert_no: str) -> int | None:
+    def holder(self, kind: str, cert_no: str) -> str | None:
         self.prefetch_accounts((), [(kind, cert_no)])
         return self.holders[(kind, cert_no)]
 
@@ -239,6 +264,11 @@ class Context:
     employments: dict[int, Counter[str]] = field(default_factory=dict)
     history: dict[int, Counter[str]] = field(default_factory=dict)
     orgs_to_refresh: set[int] = field(default_factory=set)
+    new_projects: list[Project] = field(default_factory=list)
+    new_people: dict[str, Practitioner] = field(default_factory=dict)  # by ID-number hash, written at batch end
+    accounts_made: set[str] = field(default_factory=set)  # phone hashes of the accounts this batch created
+    accounts_taken: set[int] = field(default_factory=set)  # accounts given to a practitioner of this batch
+    pending_events: list[PendingEvent] = field(default_factory=list)
 
     def reset(self) -> None:
         """After a rollback: nothing cached may point at rows that are gone."""
@@ -247,10 +277,16 @@ class Context:
         self.employments.clear()
         self.history.clear()
         self.orgs_to_refresh.clear()
+        self.new_projects.clear()
+        self.new_people.clear()
+        self.accounts_made.clear()
+        self.accounts_taken.clear()
+        self.pending_events.clear()
 
     def event(self, kind: str, summary: str, **fields: Any) -> None:
+        """Queued, and appended with the others at the end of the batch (events.append_many)."""
         if not self.dry_run:
-            append_event(kind, summary, **fields)
+            self.pending_events.append(PendingEvent(kind, summary, fields))
 
     def refresh_conditions(self, org: Organization) -> None:
         if not self.dry_run:
@@ -274,6 +310,7 @@ def prefetch(ctx: Context, object_key: str, rows: list[Any]) -> None:
         ctx.refs.prefetch(id_numbers=[r.id_number for r in rows])
         certificates = [(r.certificate.kind, r.certificate.cert_no) for r in rows if r.certificate]
         ctx.refs.prefetch_accounts([r.phone for r in rows], certificates)
+        _create_accounts(ctx, rows)
     elif object_key == "employments":
         ctx.refs.prefetch(credit_codes=[r.credit_code for r in rows], id_numbers=[r.id_number for r in rows])
         ctx.refs.prefetch_staff()
@@ -282,9 +319,11 @@ def prefetch(ctx: Context, object_key: str, rows: list[Any]) -> None:
         ctx.refs.prefetch([r.credit_code for r in rows], people, [r.project_no for r in rows])
     elif object_key == "visits":
         ctx.refs.prefetch(id_numbers=[r.id_number for r in rows], project_nos=[r.project_no for r in rows])
+        ctx.refs.prefetch_history(visit_numbers=[r.visit_no for r in rows])
     elif object_key == "documents":
         people = [n for r in rows for n in (r.project_lead_id_number, r.technical_lead_id_number)]
         ctx.refs.prefetch(id_numbers=people, project_nos=[r.project_no for r in rows])
+        ctx.refs.prefetch_history(report_numbers=[r.report_number for r in rows])
 
 
 def _known_org(ctx: Context, credit_code: str, key: str = "credit_code") -> OrgRef:
@@ -412,16 +451,48 @@ def _certificate(person: Practitioner, cert: CertificateRow) -> Certificate:
     return certificate
 
 
-def _new_practitioner(ctx: Context, row: PractitionerRow) -> Practitioner:
-    user, existed = user_for_phone(ctx, row.phone, row.name)
-    if existed and queries.practitioner_for_user(user.id) is not None:
+def _create_accounts(ctx: Context, rows: list[PractitionerRow]) -> None:
+    """The login accounts of the batch's new people, in one statement (each needs its id before its row)."""
+    made: dict[str, User] = {}
+    for row in rows:
+        hashed = id_number_hash(row.id_number)
+        key = phone_hash(row.phone)
+        claimed = row.certificate and ctx.refs.holders.get((row.certificate.kind, row.certificate.cert_no))
+        if ctx.refs.people.get(hashed) or ctx.refs.users.get(key) or key in made or claimed not in (None, hashed):
+            continue
+        made[key] = User(phone=row.phone, phone_hash=key, display_name=row.name, roles=[])
+    if made:
+        db.session.add_all(made.values())
+        db.session.flush()
+        ctx.refs.users.update(made)
+        ctx.accounts_made.update(made)
+
+
+def _account_for(ctx: Context, row: PractitionerRow) -> User:
+    user = ctx.refs.user(row.phone)
+    if user is None:
+        user, _ = user_for_phone(ctx, row.phone, row.name)
+        ctx.accounts_made.add(user.phone_hash)
+    taken = user.id in ctx.accounts_taken
+    if not taken and user.phone_hash not in ctx.accounts_made:
+        with db.session.no_autoflush:
+            taken = queries.practitioner_for_user(user.id) is not None
+    if taken:
         raise _invalid("phone", "该手机号已是另一名从业人员的登录账号")
+    if not user.display_name:
+        user.display_name = row.name
+    return user
+
+
+def _new_practitioner(ctx: Context, row: PractitionerRow, hashed: str) -> Practitioner:
+    """Added to the session and written with the rest of the batch (finish_batch gives it its event)."""
+    user = _account_for(ctx, row)
     practitioner = Practitioner(
         user_id=user.id,
         name=row.name,
         name_masked=mask_name(row.name),
         id_number=row.id_number,
-        id_number_hash=id_number_hash(row.id_number),
+        id_number_hash=hashed,
         identity_status="unverified",
         face_status="none",
         registry_notes=[],
@@ -432,42 +503,37 @@ def _new_practitioner(ctx: Context, row: PractitionerRow) -> Practitioner:
     check_registry_identity(practitioner)  # does the national registry know this ID number under this name?
     db.session.add(practitioner)
     grant_role(user, Role.PRACTITIONER)
-    if row.certificate is not None:
-        practitioner.certificates.append(_certificate(practitioner, row.certificate))
-    db.session.flush()
-    ctx.event(
-        "import.practitioner",
-        f"从业人员 {practitioner.name_masked} 自原系统导入",
-        practitioner_id=practitioner.id,
-        visibility="org",
-    )
-    ctx.refs.people[practitioner.id_number_hash] = PersonRef(practitioner.id, user.id, row.name, True, False)
+    ctx.accounts_taken.add(user.id)
+    ctx.new_people[hashed] = practitioner
     return practitioner
 
 
 def practitioner(ctx: Context, row: PractitionerRow) -> str:
-    ref = ctx.refs.person(row.id_number)
-    cert = row.certificate
-    if ref is not None and ref.name != row.name:
+    hashed = id_number_hash(row.id_number)
+    pending = ctx.new_people.get(hashed)
+    ref = None if pending is not None else ctx.refs.person(row.id_number)
+    known_name = pending.name if pending is not None else ref.name if ref is not None else None
+    if known_name is not None and known_name != row.name:
         raise _invalid("name", "姓名与系统中同一身份证号的从业人员不一致")
+    cert = row.certificate
     holder = ctx.refs.holder(cert.kind, cert.cert_no) if cert else None
-    if holder is not None and (ref is None or holder != ref.id):
+    if holder is not None and holder != hashed:
         raise _invalid("cert_no", "该证书已登记在其他从业人员名下")
-    if ref is None:
-        person = _new_practitioner(ctx, row)
-    else:
+    if ref is not None:
         ctx.adopt(Practitioner, ref.id, ref.is_trial)
         # People who registered themselves declare their own certificates; only imported people get more here.
         if cert is None or holder is not None or not ref.imported:
             return UNCHANGED
-        person = db.session.get(Practitioner, ref.id)
-        assert person is not None
+    person = pending or (db.session.get(Practitioner, ref.id) if ref else _new_practitioner(ctx, row, hashed))
+    assert person is not None
+    if cert is not None and holder is None:
         certificate = _certificate(person, cert)
-        certificate.practitioner_id = person.id
-        db.session.add(certificate)
-        db.session.flush()
-    if cert is not None:
-        ctx.refs.holders[(cert.kind, cert.cert_no)] = person.id
+        if person.id is None:
+            person.certificates.append(certificate)
+        else:
+            certificate.practitioner_id = person.id
+            db.session.add(certificate)
+        ctx.refs.holders[(cert.kind, cert.cert_no)] = hashed
     return CREATED
 
 
@@ -628,11 +694,22 @@ def project(ctx: Context, row: ProjectRow) -> str:
     project.members = [ProjectMember(practitioner_id=lead.id, role="lead")] + [
         ProjectMember(practitioner_id=m.id, role="member") for m in members
     ]
-    db.session.add(project)
-    db.session.flush()
-    _project_imported_event(ctx, project)
-    ctx.refs.projects[project.project_no] = _project_ref(project)
+    db.session.add(project)  # written with the rest of the batch, in one statement
+    ctx.new_projects.append(project)
     return CREATED
+
+
+def _missing_at_import(project: Project) -> list[str]:
+    """projects.services.common.missing_for_practice for a project just imported, without its plan query (an
+    imported project has no maintenance plan yet); the tests hold the two to the same answer."""
+    missing = []
+    if project.lng is None or project.lat is None or not project.geofence:
+        missing.append("coordinates")
+    if not project.client_contact_name or not project.client_contact_phone:
+        missing.append("client_contact")
+    if project.service_type == "maintenance":
+        missing.append("maintenance_plan")
+    return missing
 
 
 def _project_imported_event(ctx: Context, project: Project) -> None:
@@ -641,7 +718,7 @@ def _project_imported_event(ctx: Context, project: Project) -> None:
         summary = f"{service}项目{project.project_no}（{project.building_name}）自原系统导入（已完结）"
         data: dict[str, Any] = {"status": project.status}
     else:
-        missing = missing_for_practice(project)
+        missing = _missing_at_import(project)
         summary = (
             f"{service}项目{project.project_no}（{project.building_name}）自原系统导入，"
             f"须补充{supplement.missing_text(missing)}后才能继续执业"
@@ -667,9 +744,7 @@ def visit(ctx: Context, row: VisitRow) -> str:
     project = _known_project(ctx, row.project_no)
     person = _known_person(ctx, row.id_number, "id_number")
     key = VISIT_KEY_PREFIX + row.visit_no
-    existing = db.session.scalar(
-        sa.select(SiteVisit.project_id).where(SiteVisit.practitioner_id == person.id, SiteVisit.idempotency_key == key)
-    )
+    existing = ctx.refs.visits.get((person.id, key))
     if existing is not None:
         if existing != project.id:
             raise _invalid("visit_no", "该人员的此签到记录编号已用于其他项目")
@@ -680,6 +755,7 @@ def visit(ctx: Context, row: VisitRow) -> str:
     if row.checked_out_at is None:
         flags.append({"code": "not_checked_out", "message": "原系统记录没有签退时间"})
     duration = int((row.checked_out_at - row.checked_in_at).total_seconds()) if row.checked_out_at else None
+    ctx.refs.visits[(person.id, key)] = project.id
     db.session.add(
         SiteVisit(
             project_id=project.id,
@@ -711,9 +787,7 @@ def visit(ctx: Context, row: VisitRow) -> str:
 
 def document(ctx: Context, row: DocumentRow) -> str:
     project = _known_project(ctx, row.project_no)
-    existing = db.session.scalar(
-        sa.select(ConclusionDocument.project_id).where(ConclusionDocument.report_number == row.report_number)
-    )
+    existing = ctx.refs.reports.get(row.report_number)
     if existing is not None:
         if existing != project.id:
             raise _invalid("report_number", "该报告编号已被其他项目的结论文件使用")
@@ -724,6 +798,7 @@ def document(ctx: Context, row: DocumentRow) -> str:
     project_lead = _known_person(ctx, row.project_lead_id_number, "project_lead_id_number")
     technical_lead = _known_person(ctx, row.technical_lead_id_number, "technical_lead_id_number")
     effective_at = _local_midnight(row.effective_on)
+    ctx.refs.reports[row.report_number] = project.id
     db.session.add(
         ConclusionDocument(
             report_number=row.report_number,
@@ -768,6 +843,22 @@ def _conclude_if_over(ctx: Context, ref: ProjectRef) -> None:
 def finish_batch(ctx: Context) -> None:
     """One timeline entry per organisation and per project for what the batch added to them, and the
     practice conditions of organisations whose staff changed, re-evaluated as the API does."""
+    db.session.flush()
+    for hashed, person in ctx.new_people.items():
+        ctx.refs.people[hashed] = PersonRef(person.id, person.user_id, person.name, True, False)
+        ctx.event(
+            "import.practitioner",
+            f"从业人员 {person.name_masked} 自原系统导入",
+            practitioner_id=person.id,
+            visibility="org",
+        )
+    ctx.new_people.clear()
+    ctx.accounts_made.clear()
+    ctx.accounts_taken.clear()
+    for project in ctx.new_projects:
+        _project_imported_event(ctx, project)
+        ctx.refs.projects[project.project_no] = _project_ref(project)
+    ctx.new_projects.clear()
     for org_id, counts in sorted(ctx.employments.items()):
         org = db.session.get(Organization, org_id)
         assert org is not None
@@ -800,9 +891,12 @@ def finish_batch(ctx: Context) -> None:
             visibility="org",
             data=dict(counts),
         )
+    if not ctx.dry_run:
+        append_many(ctx.pending_events)
     ctx.employments.clear()
     ctx.history.clear()
     ctx.orgs_to_refresh.clear()
+    ctx.pending_events.clear()
 
 
 APPLIERS = {

@@ -66,7 +66,9 @@ test('SMS login on the login page, then the "me" page shows GET /me', async () =
   login.instance.stopCountdown()
 
   const me = await openPage('pages/me/index')
-  await until(() => text(me, '.me-phone') === '手机号 139****0003', 'GET /me')
+  // The phone shows at once from the cached login answer; the jurisdiction only arrives with GET /me.
+  await until(() => text(me, '.me-phone') === '手机号 139****0003', 'the cached profile')
+  await until(() => session.get().user.jurisdiction !== undefined, 'GET /me')
   expect(session.get().user.jurisdiction).toBe('310104')
   expect(session.activeRole()).toMatchObject({ role: 'supervisor', jurisdiction: '310104' })
   await until(() => /徐汇/.test(text(me, '.me-role') || ''), 'the jurisdiction name')

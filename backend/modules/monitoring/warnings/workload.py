@@ -1,5 +1,9 @@
 """Time on site and sites per day: a maintenance or testing job on a large building cannot be done in minutes,
-and nobody serves a dozen buildings in a day. Both are measured from accepted, identity-checked visits."""
+and nobody serves a dozen buildings in a day. Both are measured from accepted visits.
+
+Each rule is two queries whatever the number of findings: an aggregate finds the (practitioner, day) groups
+over the threshold, then one read collects those groups' visits as evidence.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,48 @@ def _required_seconds_sql(settings: Settings) -> sa.ColumnElement[float]:
     return capped * 60.0
 
 
+def _visits_of(
+    window: Window, practitioner_ids: set[int], statuses: tuple[str, ...]
+) -> dict[tuple[int, str], list[Any]]:
+    """The window's visits of these practitioners, by (practitioner, Shanghai day), oldest first."""
+    found: dict[tuple[int, str], list[Any]] = {}
+    if not practitioner_ids:
+        return found
+    rows = db.session.execute(
+        sa.select(
+            SiteVisit.id,
+            SiteVisit.practitioner_id,
+            SiteVisit.project_id,
+            SiteVisit.org_id,
+            SiteVisit.district_code,
+            SiteVisit.special_zone,
+            SiteVisit.is_trial,
+            SiteVisit.duration_s,
+            local_day(SiteVisit.checked_in_at).label("day"),
+        )
+        .where(
+            SiteVisit.practitioner_id.in_(sorted(practitioner_ids)),
+            SiteVisit.status.in_(statuses),
+            SiteVisit.checked_in_at >= window.start,
+            SiteVisit.checked_in_at < window.end,
+        )
+        .order_by(SiteVisit.id)
+    )
+    for row in rows:
+        found.setdefault((row.practitioner_id, row.day), []).append(row)
+    return found
+
+
+def _names(practitioner_ids: set[int]) -> dict[int, str]:
+    if not practitioner_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Practitioner.id, Practitioner.name_masked).where(Practitioner.id.in_(sorted(practitioner_ids)))
+        ).all()
+    )
+
+
 @rule(
     "onsite_too_short",
     family="workload",
@@ -49,14 +95,12 @@ def _required_seconds_sql(settings: Settings) -> sa.ColumnElement[float]:
 def onsite_too_short(window: Window, settings: Settings) -> list[Detection]:
     day = local_day(SiteVisit.checked_in_at).label("day")
     on_site = sa.func.sum(SiteVisit.duration_s)
-    required = _required_seconds_sql(settings)
-    rows = db.session.execute(
+    short = db.session.execute(
         sa.select(
             SiteVisit.practitioner_id,
             SiteVisit.project_id,
             day,
             on_site.label("seconds"),
-            sa.func.min(SiteVisit.id).label("first_visit_id"),
             Project.project_no,
             Project.floor_area_m2,
         )
@@ -69,47 +113,34 @@ def onsite_too_short(window: Window, settings: Settings) -> list[Detection]:
             Project.floor_area_m2.is_not(None),
         )
         .group_by(SiteVisit.practitioner_id, SiteVisit.project_id, day, Project.project_no, Project.floor_area_m2)
-        .having(on_site < required)
+        .having(on_site < _required_seconds_sql(settings))
     ).all()
-    return group([_short_stay(row, window, settings) for row in rows])
-
-
-def _short_stay(row: Any, window: Window, settings: Settings) -> Detection:
-    visits = list(
-        db.session.execute(
-            sa.select(
-                SiteVisit.id, SiteVisit.org_id, SiteVisit.district_code, SiteVisit.special_zone, SiteVisit.is_trial
+    people = {row.practitioner_id for row in short}
+    visits, names = _visits_of(window, people, ("checked_out",)), _names(people)
+    found = []
+    for row in short:
+        evidence = [
+            v for v in visits.get((row.practitioner_id, row.day), []) if v.project_id == row.project_id and v.duration_s
+        ]
+        first = evidence[0]
+        needed = round(required_minutes(row.floor_area_m2, settings))
+        found.append(
+            Detection(
+                "practitioner",
+                row.practitioner_id,
+                row.day,
+                f"从业人员{names.get(row.practitioner_id, '')}于{row.day}在项目{row.project_no}"
+                f"（建筑面积{row.floor_area_m2:g}平方米）在场{round(row.seconds / 60)}分钟，少于应有的{needed}分钟",
+                {"visit_ids": [v.id for v in evidence]},
+                org_id=first.org_id,
+                practitioner_id=row.practitioner_id,
+                project_id=row.project_id,
+                district_code=first.district_code,
+                special_zone=first.special_zone,
+                is_trial=first.is_trial,
             )
-            .where(
-                SiteVisit.practitioner_id == row.practitioner_id,
-                SiteVisit.project_id == row.project_id,
-                SiteVisit.status == "checked_out",
-                SiteVisit.duration_s.is_not(None),
-                SiteVisit.checked_in_at >= window.start,
-                SiteVisit.checked_in_at < window.end,
-                local_day(SiteVisit.checked_in_at) == row.day,
-            )
-            .order_by(SiteVisit.id)
         )
-    )
-    first = visits[0]
-    name = db.session.scalar(sa.select(Practitioner.name_masked).where(Practitioner.id == row.practitioner_id))
-    minutes = round(row.seconds / 60)
-    needed = round(required_minutes(row.floor_area_m2, settings))
-    return Detection(
-        "practitioner",
-        row.practitioner_id,
-        row.day,
-        f"从业人员{name}于{row.day}在项目{row.project_no}（建筑面积{row.floor_area_m2:g}平方米）"
-        f"在场{minutes}分钟，少于应有的{needed}分钟",
-        {"visit_ids": [v.id for v in visits]},
-        org_id=first.org_id,
-        practitioner_id=row.practitioner_id,
-        project_id=row.project_id,
-        district_code=first.district_code,
-        special_zone=first.special_zone,
-        is_trial=first.is_trial,
-    )
+    return group(found)
 
 
 @rule(
@@ -135,32 +166,20 @@ def too_many_sites(window: Window, settings: Settings) -> list[Detection]:
         .group_by(SiteVisit.practitioner_id, day)
         .having(sites > settings["max_sites"])
     ).all()
+    people = {row.practitioner_id for row in busy}
+    visits, names = _visits_of(window, people, ACCEPTED), _names(people)
     found = []
     for practitioner_id, busy_day, count in busy:
-        visits = list(
-            db.session.execute(
-                sa.select(
-                    SiteVisit.id, SiteVisit.org_id, SiteVisit.district_code, SiteVisit.special_zone, SiteVisit.is_trial
-                )
-                .where(
-                    SiteVisit.practitioner_id == practitioner_id,
-                    SiteVisit.status.in_(ACCEPTED),
-                    SiteVisit.checked_in_at >= window.start,
-                    SiteVisit.checked_in_at < window.end,
-                    local_day(SiteVisit.checked_in_at) == busy_day,
-                )
-                .order_by(SiteVisit.id)
-            )
-        )
-        name = db.session.scalar(sa.select(Practitioner.name_masked).where(Practitioner.id == practitioner_id))
-        first = visits[0]
+        evidence = visits[(practitioner_id, busy_day)]
+        first = evidence[0]
         found.append(
             Detection(
                 "practitioner",
                 practitioner_id,
                 busy_day,
-                f"从业人员{name}于{busy_day}在{count}个项目签到，超过每日{settings['max_sites']}个的上限",
-                {"visit_ids": [v.id for v in visits]},
+                f"从业人员{names.get(practitioner_id, '')}于{busy_day}在{count}个项目签到，"
+                f"超过每日{settings['max_sites']}个的上限",
+                {"visit_ids": [v.id for v in evidence]},
                 org_id=first.org_id,
                 practitioner_id=practitioner_id,
                 district_code=first.district_code,
