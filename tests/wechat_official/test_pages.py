@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import sqlalchemy as sa
 
 from backend.adapters.wechat import simulator_authorize_redirect, simulator_openid
+from backend.core.audit import AuditLog
 from backend.core.db import db
 from backend.modules.feedback import services
 from backend.modules.feedback.models import Feedback
@@ -34,7 +35,11 @@ def test_contact_confirms_and_rates_through_the_oauth_page(client: Any, app: Any
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert world.project.name in html and world.org.name in html
-    assert "张*明" in html and "欧**华" in html  # who came, masked
+    # Who came, in full: the client contact sees its own project in full, and the read of the names is audited.
+    assert "张伟明" in html and "欧阳丽华" in html and "张*明" not in html
+    read = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "feedback.contact_read")).one()
+    assert read.target_id == str(feedback.id)
+    assert sorted(read.changes["practitioner_ids"]) == sorted({world.lead.practitioner.id, world.tech.practitioner.id})
     assert "消防水泵手动启动运转及供电电源检查" in html
     db.session.expire_all()
     openid = simulator_openid(app.config["WECHAT_OFFICIAL_APPID"], SEED)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from backend.core import audit
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.timeutil import utcnow
@@ -32,7 +33,7 @@ LOW_RATING = 2  # a rating at or below this is flagged for the warning scan (DES
 
 @dataclass(frozen=True)
 class VisitLine:
-    name_masked: str
+    name: str  # in full: the client contact sees its own project in full (DESIGN.md section 5), the read audited
     checked_in_at: datetime
     checked_out_at: datetime | None
     duration_min: int | None
@@ -137,7 +138,7 @@ def _visit_lines(feedback: Feedback) -> list[VisitLine]:
         out = visit.get("checked_out_at")
         lines.append(
             VisitLine(
-                name_masked=practitioner.name_masked if practitioner else "",
+                name=practitioner.name if practitioner else "",
                 checked_in_at=datetime.fromisoformat(visit["checked_in_at"]),
                 checked_out_at=datetime.fromisoformat(out) if out else None,
                 duration_min=round(visit["duration_s"] / 60) if visit.get("duration_s") else None,
@@ -216,8 +217,13 @@ def open_feedback(feedback_id: int, link_token: str | None, openid: str) -> Feed
         feedback = feedback_or_404(feedback_id, for_update=True)
         project = project_or_404(feedback.project_id)
         _authorise_opening(feedback, project, link_token, openid)
+        page = _page(feedback, project)
+        people = sorted({visit["practitioner_id"] for visit in feedback.summary.get("visits", [])})
+        if people:
+            # The practitioners' names are decrypted for the client contact: an unmasked read, so it is audited.
+            audit.record("feedback.contact_read", "feedbacks", feedback.id, {"practitioner_ids": people})
         uow.commit()
-    return _page(feedback, project)
+    return page
 
 
 # --- answers --------------------------------------------------------------------------------------------
