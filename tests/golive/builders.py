@@ -95,3 +95,16 @@ def table_counts(*exclude: str) -> dict[str, int]:
         for t in db.metadata.sorted_tables
         if t.name not in skipped
     }
+
+
+def table_snapshot(*exclude: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but the import's own bookkeeping), in primary-key order: a second import must
+    leave this identical, not merely the row counts."""
+    skipped = {"import_runs", "import_row_errors", *exclude}
+    snapshot = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in skipped:
+            continue
+        order = list(table.primary_key.columns) or list(table.columns)
+        snapshot[table.name] = [tuple(r) for r in db.session.execute(sa.select(table).order_by(*order)).all()]
+    return snapshot

@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.jobs import BackgroundJob
 from backend.core.outbox import OutboxMessage
+from backend.modules.documents.models import ConclusionDocument
 from backend.modules.golive import formats, services
 from backend.modules.golive.models import ImportRun
 from backend.modules.lifecycle.models import TimelineEvent
-from backend.modules.projects.models import Project
+from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.models import Employment, Organization, Practitioner
 from tests.factories import make_user
-from tests.golive.builders import SAMPLE, read_sample, run_import, table_counts, write_csv
+from tests.golive.builders import SAMPLE, read_sample, run_import, table_counts, table_snapshot, write_csv
 from tests.projects import builders as pb
 from tests.projects.test_api import post_check_in
 
@@ -91,8 +92,11 @@ def test_an_uploaded_export_runs_as_a_job_with_progress_and_a_second_upload_chan
     with zipfile.ZipFile(as_zip, "w") as bundle:
         for content, name in _sample():
             bundle.writestr(name, content)
+    before = table_snapshot("audit_log", "background_jobs")
     again = _upload(client, corps, [(as_zip.getvalue(), "v1导出.zip")])
     assert again.status_code == 202, again.get_json()
+    db.session.expire_all()
+    assert table_snapshot("audit_log", "background_jobs") == before
     counts = again.get_json()["counts"]
     assert sum(c["created"] for c in counts.values()) == 0
     assert sum(c["unchanged"] for c in counts.values()) == run["rows_total"]
@@ -127,6 +131,38 @@ def test_the_error_file_lists_each_rejected_row_with_its_reason(client: Any, cor
         ["机构.csv", "3", "法定代表人身份证号", "身份证号码校验位错误，请核对后重新输入"],
         ["机构.csv", "4", "法定代表人手机号", "手机号码应为11位数字"],
         ["机构.csv", "4", "纬度", "经纬度应为数字，且须同时填写"],
+    ]
+
+
+def test_the_four_kinds_of_broken_project_rows_come_back_in_the_error_file(
+    client: Any, corps: Any, tmp_path: Path
+) -> None:
+    """Bad check digit, unknown district, coordinates outside Shanghai, duplicate: exactly those rows."""
+    good = read_sample("04-projects.csv")[:4]
+    bad_check_digit = {**good[1], "project_no": "BAD-0001", "credit_code": good[1]["credit_code"][:-1] + "0"}
+    if bad_check_digit["credit_code"] == good[1]["credit_code"]:
+        bad_check_digit["credit_code"] = good[1]["credit_code"][:-1] + "1"
+    unknown_district = {**good[2], "project_no": "BAD-0002", "lng": "", "lat": "", "crs": "", "district": "火星区"}
+    in_beijing = {**good[3], "project_no": "BAD-0003", "lng": "116.397428", "lat": "39.90923", "crs": "wgs84"}
+    duplicate = {**good[0], "name": "重复的项目"}
+    rows = [good[0], bad_check_digit, good[1], unknown_district, good[2], in_beijing, good[3], duplicate]
+    path = write_csv(tmp_path / "项目.csv", "projects", rows, encoding="gb18030")
+    files = _sample("01-organizations.csv", "02-practitioners.csv", "03-employments.csv")
+    response = _upload(client, corps, [*files, (path.read_bytes(), "项目.csv")])
+    assert response.status_code == 202, response.get_json()
+    run = response.get_json()
+    assert run["status"] == "done" and run["errors_count"] == 4
+    assert run["counts"]["projects"] == {"created": 4, "unchanged": 0, "failed": 4}
+    assert set(db.session.scalars(sa.select(Project.project_no))) == {r["project_no"] for r in good}
+
+    download = client.get(run["error_file"], headers=corps.headers)
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert list(csv.reader(io.StringIO(download.data.decode("utf-8-sig")))) == [
+        ["文件", "行号", "字段", "原因"],
+        ["项目.csv", "3", "机构统一社会信用代码", "统一社会信用代码校验位错误，请核对后重新输入"],
+        ["项目.csv", "5", "所在区", "未知的区“火星区”：应为上海市16个区之一（区名或行政区划代码）"],
+        ["项目.csv", "7", "经度", "该位置不在上海市范围内"],
+        ["项目.csv", "9", "项目编号", "与第2行重复"],
     ]
 
 
@@ -206,11 +242,41 @@ def test_an_imported_project_refuses_check_ins_until_its_organisation_supplement
     assert orgs[0]["legal_rep_phone"] in recipients and supervisor.phone in recipients
     assert elsewhere.phone not in recipients and orgs[1]["legal_rep_phone"] not in recipients
 
+    everything = ["coordinates", "client_contact", "maintenance_plan"]
+    admin = make_user(phone=orgs[0]["legal_rep_phone"])  # roles granted by the import: legal rep and org admin
+    detail = client.get(f"/api/v1/projects/{project_id}", headers=admin.headers)
+    assert detail.status_code == 200, detail.get_json()
+    assert detail.get_json()["status"] == "needs_supplement" and detail.get_json()["missing"] == everything
+
+    # A visit imported from v1 is a finished visit: no work record is taken on it before the supplement either.
+    lng, lat = site.gcj02()
+    visit_row = {
+        "visit_no": "QD2026009001",
+        "project_no": "WB2026-9001",
+        "id_number": id_number,
+        "checked_in_at": "2026-03-02 09:30",
+        "checked_out_at": "2026-03-02 11:00",
+        "lng": f"{lng:.6f}",
+        "lat": f"{lat:.6f}",
+        "crs": "gcj02",
+    }
+    assert run_import(write_csv(tmp_path / "visits" / "现场签到.csv", "visits", [visit_row])).errors_count == 0
+    v1_visit = db.session.scalar(sa.select(SiteVisit.id).where(SiteVisit.project_id == project_id))
+    no_record = client.post(
+        f"/api/v1/visits/{v1_visit}/records",
+        json={"result": "normal", "system_code": "general", "idempotency_key": "record-on-a-v1-visit"},
+        headers=person.login.headers,
+    )
+    assert no_record.status_code == 409, no_record.get_json()
+    assert no_record.get_json()["code"] == "project_needs_supplement"
+    assert no_record.get_json()["details"]["missing"] == everything
+
     photo = pb.face_bytes("obama.jpg")
     refused = post_check_in(client, project_id, person, photo, pb.check_in_form(site))
     assert refused.status_code == 409, refused.get_json()
     assert refused.get_json()["code"] == "project_needs_supplement"
-    assert refused.get_json()["details"]["missing"] == ["coordinates", "client_contact", "maintenance_plan"]
+    assert refused.get_json()["message"] == "该项目为历史导入项目，须先补充项目坐标、委托单位联系人和维保计划"
+    assert refused.get_json()["details"]["missing"] == everything
 
     stranger = make_user(phone=orgs[1]["legal_rep_phone"])  # the other imported organisation's legal rep
     lng, lat = site.gcj02()
@@ -222,7 +288,6 @@ def test_an_imported_project_refuses_check_ins_until_its_organisation_supplement
     url = f"/api/v1/projects/{project_id}/supplement"
     assert client.post(url, json=supplement, headers=stranger.headers).status_code == 403
 
-    admin = make_user(phone=orgs[0]["legal_rep_phone"])  # roles granted by the import: legal rep and org admin
     supplemented = client.post(url, json=supplement, headers=admin.headers)
     assert supplemented.status_code == 200, supplemented.get_json()
     db.session.expire_all()
@@ -237,12 +302,19 @@ def test_an_imported_project_refuses_check_ins_until_its_organisation_supplement
     accepted = post_check_in(client, project_id, person, photo, pb.check_in_form(site))
     assert accepted.status_code == 201, accepted.get_json()
     assert accepted.get_json()["status"] == "checked_in"
+    record = {"result": "normal", "system_code": "general", "idempotency_key": "record-after-supplement"}
+    worked = client.post(
+        f"/api/v1/visits/{accepted.get_json()['id']}/records", json=record, headers=person.login.headers
+    )
+    assert worked.status_code == 201, worked.get_json()
+    detail = client.get(f"/api/v1/projects/{project_id}", headers=admin.headers).get_json()
+    assert detail["status"] == "in_service" and detail["missing"] == []
+    kinds = db.session.scalars(
+        sa.select(TimelineEvent.kind).where(TimelineEvent.project_id == project_id).order_by(TimelineEvent.id)
+    ).all()
+    assert kinds[0] == "import.project" and "project.published" in kinds
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documents.create_draft does not refuse projects awaiting their supplement (reported to the lead)",
-)
 def test_no_conclusion_document_is_drafted_for_a_project_awaiting_its_supplement(
     client: Any, ctx: Any, tmp_path: Path
 ) -> None:
@@ -267,6 +339,10 @@ def test_no_conclusion_document_is_drafted_for_a_project_awaiting_its_supplement
         headers=admin.headers,
     )
     assert response.status_code == 409, response.get_json()
+    assert response.get_json()["code"] == "project_needs_supplement"
+    assert response.get_json()["message"] == "该项目为历史导入项目，须先补充项目坐标、委托单位联系人和维保计划"
+    assert response.get_json()["details"]["missing"] == ["coordinates", "client_contact", "maintenance_plan"]
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(ConclusionDocument))
 
 
 # --- mode ----------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.core import geo
+from backend.core.audit import AuditLog
 from backend.core.crypto import id_number_hash
 from backend.core.db import db
 from backend.core.jurisdictions import DISTRICTS
@@ -32,6 +33,7 @@ from tests.golive.builders import (
     read_sample,
     run_import,
     table_counts,
+    table_snapshot,
     totals,
     write_csv,
     write_workbook,
@@ -105,14 +107,26 @@ def test_sample_imports_cleanly_and_a_second_run_changes_nothing(ctx: Any, tmp_p
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == rows["02-practitioners.csv"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Employment)) == rows["03-employments.csv"]
     assert not db.session.scalar(sa.select(sa.func.count()).where(Project.is_trial.is_(True)))
-    before = table_counts("audit_log")
+    before = table_snapshot("audit_log")
+    last_audit = db.session.scalar(sa.select(sa.func.max(AuditLog.id)))
+    assert sum(len(rows) for rows in before.values()) > sum(rows.values())
 
     second = run_import(directory)
     assert second.status == "done"
     assert totals(second, "created") == 0
     assert totals(second, "failed") == 0
     assert totals(second, "unchanged") == sum(rows.values())
-    assert table_counts("audit_log") == before
+    db.session.expire_all()
+    after = table_snapshot("audit_log")
+    assert [t for t in before if after[t] != before[t]] == []  # every row of every table, column by column
+    assert after == before
+    # the audit log gained only the second run's own records (created, started, finished)
+    audited = db.session.execute(
+        sa.select(AuditLog.action, AuditLog.target_type, AuditLog.target_id).where(AuditLog.id > last_audit)
+    ).all()
+    assert sorted(audited) == [
+        (a, "import_runs", str(second.id)) for a in ("import.created", "import.finished", "import.started")
+    ]
     assert verify_chain().ok
 
 

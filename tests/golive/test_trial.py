@@ -13,12 +13,15 @@ from backend.core.audit import AuditLog
 from backend.core.db import db, unit_of_work
 from backend.core.files import StoredFile, path_for
 from backend.core.jobs import BackgroundJob, enqueue
-from backend.modules.accounts.models import User, UserRole
+from backend.modules.accounts.models import SupervisorAssignment, User, UserRole
+from backend.modules.accounts.services import create_assignment
 from backend.modules.documents import services as documents
 from backend.modules.golive import clearing, trial
 from backend.modules.golive.models import TrialJob
 from backend.modules.lifecycle.chain import verify_chain
 from backend.modules.lifecycle.models import TimelineEvent, TimelineHead
+from backend.modules.monitoring.models import RuleSetting
+from backend.modules.monitoring.warnings.settings import update_rule
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.projects.services import checkin
 from backend.modules.realname.models import Employment, Organization, Practitioner
@@ -27,9 +30,18 @@ from tests.golive.builders import copy_sample, run_import, table_counts
 from tests.projects import builders as pb
 
 CORPS = "/api/v1/admin"
-# Tables the trial may leave bigger: accounts and settings stay, the timeline records the switches and the
-# clearing, the outbox keeps what was sent.
-KEPT_OR_GROWN = {"users", "user_roles", "system_settings", "timeline_events", "outbox_messages", "background_jobs"}
+# Tables the trial may leave bigger: accounts, supervisor assignments and settings stay, the timeline records the
+# switches and the clearing, the outbox keeps what was sent.
+KEPT_OR_GROWN = {
+    "users",
+    "user_roles",
+    "supervisor_assignments",
+    "system_settings",
+    "monitoring_rule_settings",
+    "timeline_events",
+    "outbox_messages",
+    "background_jobs",
+}
 
 
 def _admin() -> Any:
@@ -108,10 +120,11 @@ def _trial_activity(imported_org_id: int) -> dict[str, Any]:
 
 
 def test_clearing_removes_the_trial_and_keeps_history_accounts_and_a_verified_chain(
-    client: Any, ctx: Any, tmp_path: Path
+    app: Any, client: Any, ctx: Any, tmp_path: Path
 ) -> None:
     login = _admin()
     admin = _actor(login)
+    live_assignment = create_assignment(admin, phone="13900000001", name="黄浦监督员", jurisdiction="310101").id
     run_import(copy_sample(tmp_path / "v1", "01-organizations.csv", "02-practitioners.csv", "03-employments.csv"))
     imported_org_id = db.session.scalar(sa.select(Organization.id).where(Organization.imported.is_(True)).limit(1))
     assert imported_org_id is not None
@@ -119,6 +132,9 @@ def test_clearing_removes_the_trial_and_keeps_history_accounts_and_a_verified_ch
 
     trial.set_mode(admin, "trial", "试运行")
     made = _trial_activity(imported_org_id)
+    # configuration and supervisor assignments made during the trial are kept as well
+    trial_assignment = create_assignment(admin, phone="13900000002", name="浦东监督员", jurisdiction="310115").id
+    rule = update_rule(admin, "low_rating", {"thresholds": {"max_rating": 3}, "note": "试运行期间调整"})
     assert path_for(made["photo_sha"]).exists()
     during = table_counts("audit_log")
     assert during["site_visits"] == before_trial["site_visits"] + 1
@@ -171,6 +187,14 @@ def test_clearing_removes_the_trial_and_keeps_history_accounts_and_a_verified_ch
     assert record is not None and record.actor_user_id == login.user_id
     assert record.changes["old_head_hash"] == head_before
     assert record.changes["tables"] == plan["tables"] and record.changes["rechained_events"] >= 1
+
+    assert set(db.session.scalars(sa.select(SupervisorAssignment.id))) == {live_assignment, trial_assignment}
+    kept_rule = db.session.scalar(sa.select(RuleSetting).where(RuleSetting.rule == "low_rating"))
+    assert kept_rule is not None and kept_rule.version == rule.version and kept_rule.thresholds["max_rating"] == 3
+    imported = db.session.scalar(sa.select(sa.func.count()).where(Organization.imported.is_(True)))
+    assert imported == 60
+    verified = app.test_cli_runner().invoke(args=["timeline", "verify"])
+    assert verified.exit_code == 0, verified.output
 
     again = client.get(f"{CORPS}/trial/clearing", headers=login.headers).get_json()
     assert again["tables"] == {} and again["total_rows"] == 0

@@ -20,6 +20,7 @@ from backend.core.signing import build_qr_payload, document_claims
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import Project, ProjectMember
+from backend.modules.projects.services.common import missing_for_practice
 from backend.modules.realname.models import Employment, Organization, Practitioner
 from backend.modules.realname.queries import (
     engineer_certificate,
@@ -168,6 +169,8 @@ def create_draft(actor: Actor, project_id: int, period_start: date, period_end: 
     with unit_of_work() as uow:
         project = project_or_404(project_id)
         require_project_manager(actor, project)
+        if project.status == "needs_supplement":  # an imported project waits for its supplement, as check-in does
+            raise Conflict("project_needs_supplement", details={"missing": missing_for_practice(project)})
         doc_type = DOC_TYPE_FOR_SERVICE.get(project.service_type)
         if doc_type is None:
             raise ValidationFailed("project_service_type_unknown")

@@ -292,6 +292,18 @@ class Records(MethodView):
         return result.record, 200 if result.replayed else 201
 
 
+@blp.route("/records/<int:record_id>/photos")
+class RecordPhotos(MethodView):
+    @blp.access(Role.PRACTITIONER)
+    @blp.arguments(PhotoFileSchema, location="files")
+    @blp.response(201, WorkRecordSchema)
+    @blp.alt_response(200, schema=WorkRecordSchema, description="同一照片再次提交：记录不变")
+    def post(self, files: dict[str, Any], record_id: int) -> Any:
+        """为本人的工作记录补充一张照片（multipart/form-data：photo；离线记录先提交记录、再逐张提交照片）"""
+        result = records.attach_photo(current_actor(), record_id, files["photo"].read())
+        return result.record, 200 if result.replayed else 201
+
+
 @blp.route("/projects/<int:project_id>/defects")
 class Defects(MethodView):
     @blp.access(*EVERYONE)

@@ -216,6 +216,19 @@ class ProjectQuerySchema(PageArgsSchema):
     service_type = ma.fields.String(validate=ma.validate.OneOf(list(SERVICE_TYPES)), metadata=_desc("服务类型"))
     status = ma.fields.String(validate=ma.validate.OneOf(list(PROJECT_STATUSES)), metadata=_desc("项目状态"))
     org_id = ma.fields.Integer(metadata=_desc("机构ID"))
+    q = ma.fields.String(validate=ma.validate.Length(1, 100), metadata=_desc("项目名称、编号、建筑名称或地址关键字"))
+    near = ma.fields.String(
+        validate=ma.validate.Regexp(r"^-?\d{1,3}(\.\d+)?,-?\d{1,2}(\.\d+)?$", error="位置格式应为“经度,纬度”"),
+        metadata=_desc("附近的项目：经度,纬度（如小程序 wx.getLocation 的结果）", example="121.4737,31.2304"),
+    )
+    near_crs = ma.fields.String(
+        load_default=CRS.GCJ02.value,
+        validate=ma.validate.OneOf([c.value for c in CRS]),
+        metadata=_desc("near 的坐标系，默认 gcj02（微信定位）"),
+    )
+    radius_m = ma.fields.Float(
+        load_default=1000.0, validate=ma.validate.Range(50, 10_000), metadata=_desc("附近范围（米），默认1000")
+    )
 
 
 class PublicProjectQuerySchema(PageArgsSchema):

@@ -360,6 +360,18 @@ def _own_certificate(practitioner: Practitioner, cert_id: int) -> Certificate:
     return cert
 
 
+def upload_certificate_photo(actor: Actor, cert_id: int, data: bytes) -> Certificate:
+    """A photo of one's own certificate, kept as evidence for the reviewers. The same picture sent again (an
+    upload retried after a lost answer) is the same stored file, so a resend changes nothing."""
+    with unit_of_work() as uow:
+        practitioner = require_practitioner(actor)
+        cert = _own_certificate(practitioner, cert_id)
+        stored, _ = store_image(data, "certificate", actor.user_id)
+        cert.photo_file_id = stored.id
+        uow.commit()
+        return cert
+
+
 def recheck_certificate(actor: Actor, cert_id: int) -> Certificate:
     with unit_of_work() as uow:
         practitioner = require_practitioner(actor)

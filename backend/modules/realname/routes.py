@@ -11,11 +11,13 @@ from typing import Any
 
 from flask import Response, send_file
 from flask.views import MethodView
+from flask_smorest.fields import Upload
 
 from backend.core.access import AUTHENTICATED, PUBLIC, Role
 from backend.core.api import Blueprint, current_actor
 from backend.core.files import StoredFile
 from backend.core.pagination import page_schema
+from backend.core.schemas import BaseSchema
 
 from . import jobs, services  # noqa: F401  (jobs registers the daily task)
 from .schemas import (
@@ -412,6 +414,13 @@ class MySignature(MethodView):
         """上传手写签名（自动裁去空白，保留透明背景）"""
         return services.upload_signature(current_actor(), files["signature"].read())
 
+    @practitioners_blp.access(Role.PRACTITIONER)
+    @practitioners_blp.arguments(SignatureUploadSchema, location="files")
+    @practitioners_blp.response(200, PractitionerProfileSchema)
+    def post(self, files: dict[str, Any]) -> Any:
+        """上传手写签名（同 PUT；小程序 wx.uploadFile 只能用 POST）"""
+        return services.upload_signature(current_actor(), files["signature"].read())
+
 
 @practitioners_blp.route("/me/certificates")
 class MyCertificates(MethodView):
@@ -439,6 +448,20 @@ class MyCertificateRecheck(MethodView):
     def post(self, cert_id: int) -> Any:
         """重新与全国系统核验证书"""
         return services.recheck_certificate(current_actor(), cert_id)
+
+
+class CertificatePhotoUploadSchema(BaseSchema):
+    photo = Upload(required=True, metadata={"description": "证书照片（JPEG 或 PNG）"})
+
+
+@practitioners_blp.route("/me/certificates/<int:cert_id>/photo")
+class MyCertificatePhoto(MethodView):
+    @practitioners_blp.access(Role.PRACTITIONER)
+    @practitioners_blp.arguments(CertificatePhotoUploadSchema, location="files")
+    @practitioners_blp.response(200, CertificateSchema)
+    def post(self, files: dict[str, Any], cert_id: int) -> Any:
+        """上传证书照片（multipart/form-data：photo），供审核核对；重新上传替换原照片"""
+        return services.upload_certificate_photo(current_actor(), cert_id, files["photo"].read())
 
 
 @practitioners_blp.route("/me/alternative-identity-request")

@@ -428,6 +428,9 @@ class CertificateSchema(BaseSchema):
     status_name = ma.fields.Function(lambda c: CERT_STATUS_NAMES.get(c.status))
     check_notes = ma.fields.List(ma.fields.String())
     checked_at = LocalDateTime(allow_none=True)
+    photo_uploaded = ma.fields.Function(
+        lambda c: c.photo_file_id is not None, metadata={"description": "是否已上传证书照片"}
+    )
 
 
 class PractitionerSummarySchema(BaseSchema):

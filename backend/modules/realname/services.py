@@ -51,6 +51,7 @@ from .practitioners import (
     request_alternative_identity,
     revoke_alternative_identity,
     signature_file,
+    upload_certificate_photo,
     upload_signature,
     withdraw_biometric_consent,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "suspend_organization",
     "try_verification",
     "update_organization",
+    "upload_certificate_photo",
     "upload_document",
     "upload_signature",
     "withdraw_biometric_consent",

@@ -15,7 +15,7 @@ const ROLE_NAMES = {
 
 // Which subpackage serves each role (app.json "subpackages").
 const ROLE_HOME = {
-  practitioner: '/practitioner/pages/index/index',
+  practitioner: '/practitioner/pages/projects/index',
   org_admin: '/org/pages/index/index',
   legal_rep: '/org/pages/index/index',
   supervisor: '/supervisor/pages/index/index',

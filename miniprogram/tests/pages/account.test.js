@@ -32,6 +32,7 @@ describe('me', () => {
     // the role active before stays active: it is still one of the user's roles
     expect(texts(page, '.me-role')).toEqual(['监督管理人员徐汇区支队', '从业人员当前'])
     expect(find(page, '.me-switch-role')).not.toBeNull()
+    expect(find(page, '.me-register-practitioner')).toBeNull() // already a practitioner
   })
 
   test('loading: shown until the first answer when nothing is cached', async () => {
@@ -44,6 +45,11 @@ describe('me', () => {
     await new Promise((r) => setTimeout(r, 10))
     expect(stateOf(page)).toBe('data')
     expect(text(page, '.me-no-role')).toContain('暂无角色')
+    // a new user is shown the way in: real-name registration, or registering an organisation
+    await tap(page, '.me-register-practitioner')
+    expect(wx.__calls.nav).toContainEqual(['navigateTo', '/practitioner/pages/realname/index'])
+    await tap(page, '.me-register-org')
+    expect(wx.__calls.nav).toContainEqual(['navigateTo', '/org/pages/register/index'])
   })
 
   test('error: nothing cached and the server fails', async () => {
@@ -110,6 +116,10 @@ describe('workbench', () => {
     const page = await openPage('pages/workbench/index')
     expect(stateOf(page)).toBe('refused')
     expect(text(page, '.page-state >>> .state-message')).toContain('您还没有角色')
+    await tap(page, '.workbench-register-practitioner')
+    expect(wx.__calls.nav).toContainEqual(['navigateTo', '/practitioner/pages/realname/index'])
+    await tap(page, '.workbench-register-org')
+    expect(wx.__calls.nav).toContainEqual(['navigateTo', '/org/pages/register/index'])
   })
 
   test("data: the active role's entries lead into its subpackage", async () => {

@@ -32,7 +32,14 @@ from ..models import (
     WorkRecord,
 )
 from . import plans
-from .common import load_project, project_event, require_manage, require_member, require_view
+from .common import (
+    load_project,
+    missing_for_practice,
+    project_event,
+    require_manage,
+    require_member,
+    require_view,
+)
 
 WORK_PHOTO = "work_record"
 MAX_PHOTOS = 9  # what wx.chooseMedia lets a user pick at once
@@ -185,6 +192,9 @@ def add_record(actor: Actor, visit_id: int, data: dict[str, Any]) -> RecordResul
         visit = _working_visit(practitioner, visit_id)
         project = load_project(visit.project_id)
         require_member(practitioner, project)
+        if project.status == "needs_supplement":
+            # An imported project's v1 visits are finished visits, but no record is taken before the supplement.
+            raise Conflict("project_needs_supplement", details={"missing": missing_for_practice(project)})
         if data["result"] not in RECORD_RESULTS:
             raise _fields("validation_error", "result")
         defect = _defect_details(data)
@@ -212,6 +222,28 @@ def add_record(actor: Actor, visit_id: int, data: dict[str, Any]) -> RecordResul
             return RecordResult(again, True)
         if defect is not None:
             _open_defect(project, practitioner, record, defect)
+        uow.commit()
+        return RecordResult(record, False)
+
+
+def attach_photo(actor: Actor, record_id: int, photo: bytes) -> RecordResult:
+    """A photo added to one's own work record after it was filed: the mini-program's offline queue sends a record
+    and then each of its photos as separate uploads (wx.uploadFile carries one file). Sending the same picture
+    again (the answer was lost on the way back) finds it already attached: nothing changes, `replayed`."""
+    practitioner = queries.require_practitioner(actor)
+    with unit_of_work() as uow:
+        record = db.session.get(WorkRecord, record_id, with_for_update=True)
+        if record is None:
+            raise NotFound("work_record_not_found", "工作记录不存在")
+        if record.practitioner_id != practitioner.id:
+            raise Forbidden("not_your_record", "只能为本人的工作记录添加照片")
+        stored, _image = store_image(photo, WORK_PHOTO, actor.user_id)
+        ids = list(record.photo_file_ids or [])
+        if stored.id in ids:
+            return RecordResult(record, True)
+        if len(ids) >= MAX_PHOTOS:
+            raise _fields("too_many_photos", "photo")
+        record.photo_file_ids = [*ids, stored.id]  # a new list: the JSON column sees the change
         uow.commit()
         return RecordResult(record, False)
 

@@ -4,6 +4,7 @@
  */
 const api = require('../../utils/api')
 const pageState = require('../../utils/page-state')
+const ranking = require('../org-detail/ranking')
 
 const TYPES = [
   { value: '', name: '全部类型' },
@@ -98,9 +99,20 @@ Component({
       }
     },
 
-    render() {
+    async render() {
       const items = this.pager.items.map(row)
       this.setData({ state: pageState.forItems(items), items, done: this.pager.done })
+      // Score and grade come from the public ranking; they fill in when it answers (or stay out if it fails).
+      const scores = await ranking.scoresFor(items.map((o) => o.id))
+      if (this.pager && this.pager.items.length === items.length) {
+        this.setData({ items: items.map((o) => Object.assign({}, o, { score: scores[o.id] ? scores[o.id].score : '', grade: scores[o.id] ? scores[o.id].grade : '' })) })
+      }
+    },
+    onOpenOrg(e) {
+      wx.navigateTo({ url: '/pages/org-detail/index?id=' + e.currentTarget.dataset.id })
+    },
+    onOpenPublic(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url })
     },
 
     async onScan() {

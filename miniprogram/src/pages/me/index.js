@@ -17,6 +17,7 @@ function view(me) {
       lastLogin: display(me.last_login_at),
     },
     roles: session.roles(),
+    isPractitioner: session.roles().some((r) => r.role === 'practitioner'),
     activeKey: active ? active.key : '',
     activeName: active ? active.role_name : '',
   }
@@ -30,6 +31,7 @@ Component({
     roles: [],
     activeKey: '',
     activeName: '',
+    isPractitioner: false,
     isDevelop: false,
     baseUrl: '',
   },
@@ -72,6 +74,14 @@ Component({
     },
     onLogin() {
       wx.navigateTo({ url: '/pages/login/index' })
+    },
+    // A new user has no role yet: real-name registration makes a practitioner (then invitations can be accepted);
+    // a legal representative registers the organisation.
+    onRegisterPractitioner() {
+      wx.navigateTo({ url: '/practitioner/pages/realname/index' })
+    },
+    onRegisterOrg() {
+      wx.navigateTo({ url: '/org/pages/register/index' })
     },
 
     async onLogout() {

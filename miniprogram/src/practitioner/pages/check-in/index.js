@@ -9,12 +9,32 @@ const queue = require('../../../utils/offline-queue')
 const coords = require('../../../utils/coords')
 const visits = require('../../../utils/visits')
 const pageState = require('../../../utils/page-state')
+const media = require('../../utils/media')
+const subscribe = require('../../utils/subscribe')
 
 const RESULTS = [
   { value: 'normal', name: '正常' },
   { value: 'defect', name: '发现故障/隐患' },
   { value: 'fixed', name: '已当场修复' },
 ]
+const MAX_RECORD_PHOTOS = 9 // the server keeps at most 9 photos per work record
+
+/**
+ * A work record's photos go up after the record, one upload each (wx.uploadFile carries one file), and name
+ * the record by the queue key of its entry: the server's answer to the record gives the id.
+ */
+function photoSpecs(recordEntry, photos, label) {
+  return photos.map((filePath, i) => ({
+    kind: 'work_photo',
+    label: '作业照片' + (photos.length > 1 ? (i + 1) + '/' + photos.length : '') + '：' + label,
+    path: '/records/{record_id}/photos',
+    refs: { record_id: { key: recordEntry.key, path: 'id' } },
+    filePath,
+    fileField: 'photo',
+    omit: ['location'],
+  }))
+}
+
 const SEVERITIES = [
   { value: 'general', name: '一般' },
   { value: 'serious', name: '严重' },
@@ -86,6 +106,8 @@ Component({
     severityIndex: 0,
     note: '',
     defectText: '',
+    recordPhotos: [],
+    subscribed: '',
   },
   methods: {
     onLoad(query) {
@@ -191,11 +213,12 @@ Component({
       return result
     },
 
-    async act(kind, build) {
+    async act(kind, build, after) {
       if (this.data.busy) return
       this.setData({ busy: true })
       try {
         const entry = queue.enqueue(await build())
+        if (after) after(entry) // acts that must follow this one, queued right behind it
         const followed = this.follow(kind, entry)
         await queue.flush()
         if (!queue.resultFor(entry.key)) {
@@ -246,6 +269,23 @@ Component({
       this.setData({ defectText: e.detail.value })
     },
 
+    async onAddPhoto() {
+      const room = MAX_RECORD_PHOTOS - this.data.recordPhotos.length
+      if (room <= 0) return wx.showToast({ title: '每条记录最多9张照片', icon: 'none' })
+      try {
+        const paths = await media.choosePhotos(room, ['camera']) // taken on site now, not from the album
+        this.setData({ recordPhotos: this.data.recordPhotos.concat(paths).slice(0, MAX_RECORD_PHOTOS) })
+      } catch (err) {
+        if (!err.cancelled) wx.showToast({ title: err.message, icon: 'none' })
+      }
+      return null
+    },
+
+    onRemovePhoto(e) {
+      const i = Number(e.currentTarget.dataset.index)
+      this.setData({ recordPhotos: this.data.recordPhotos.filter((p, j) => j !== i) })
+    },
+
     onRecord() {
       const visit = this.data.openVisit
       const option = this.data.recordOptions[this.data.recordIndex]
@@ -263,11 +303,24 @@ Component({
         note: this.data.note.trim(),
         defect: result === 'defect' ? { severity: SEVERITIES[this.data.severityIndex].value, description: this.data.defectText.trim() } : null,
       }
-      return this.act('work_record', async () => {
-        const spec = visits.recordSpec(this.data.project, visit.id || { key: visit.key }, record, option.label)
-        this.setData({ note: '', defectText: '' })
-        return spec
-      })
+      const photos = this.data.recordPhotos
+      return this.act(
+        'work_record',
+        async () => {
+          const spec = visits.recordSpec(this.data.project, visit.id || { key: visit.key }, record, option.label)
+          this.setData({ note: '', defectText: '', recordPhotos: [] })
+          return spec
+        },
+        (entry) => photoSpecs(entry, photos, option.label).forEach((spec) => queue.enqueue(spec)),
+      )
+    },
+
+    /** Tap on "开启实时抽查提醒": WeChat asks the user; the answer is shown next to the link. */
+    async onSubscribe() {
+      const answer = await subscribe.askForSpotChecks()
+      const texts = { accept: '已开启实时抽查提醒', reject: '未开启提醒：请留意工作台的抽查提示', ban: '提醒已被关闭：可在小程序设置中开启' }
+      this.setData({ subscribed: texts[answer] || '当前微信版本不支持订阅消息，请留意工作台的抽查提示' })
+      return answer
     },
 
     onRetry() {

@@ -16,6 +16,7 @@ function row(v) {
     faceOk: v.face_passed !== false,
     fence: typeof v.distance_to_fence_m === 'number' && v.distance_to_fence_m > 0 ? '距围栏 ' + Math.round(v.distance_to_fence_m) + ' 米' : '',
     spotCheckPending: Boolean(v.pending_spot_check_id),
+    projectId: v.project && v.project.id,
   }
 }
 
@@ -64,6 +65,23 @@ Component({
     },
     onRetry() {
       return this.reload()
+    },
+    onFindProject() {
+      wx.navigateTo({ url: '/supervisor/pages/projects/index' })
+    },
+    onOpenProject(e) {
+      wx.navigateTo({ url: '/supervisor/pages/project/index?id=' + e.currentTarget.dataset.id })
+    },
+    /** Start a real-time spot check on this practitioner (15 minutes to answer with a face photo and location). */
+    async onSpotCheck(e) {
+      const visitId = Number(e.currentTarget.dataset.visit)
+      try {
+        await api.post('/supervision/spot-checks', { visit_id: visitId, deadline_minutes: 15 }, { loading: '正在发起' })
+        wx.showToast({ title: '抽查已发起', icon: 'success' })
+        await this.reload()
+      } catch (err) {
+        /* shown by api.request */
+      }
     },
   },
 })
