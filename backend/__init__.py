@@ -56,6 +56,9 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     register_adapter_errors()
     modules.register(app, api)
+    from backend.modules.accounts.actor_cache import watch_user_changes
+
+    watch_user_changes()  # a committed change to any user or role drops that user's cached actor and profile
 
     @app.before_request
     def _request_id() -> None:

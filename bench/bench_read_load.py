@@ -3,17 +3,24 @@
 Budget (DESIGN.md section 8): ≥ 50 % of the bare endpoint's throughput. Needs PostgreSQL (TEST_DATABASE_URL or
 postgresql://postgres@127.0.0.1:5432/test), Redis (REDIS_URL or redis://127.0.0.1:6379/0) and `wrk`.
 
-    .venv/bin/python bench/bench_read_load.py [--seconds 10] [--connections 16]
+    .venv/bin/python bench/bench_read_load.py [--seconds 10] [--connections 16] [--rounds 3]
+
+The database gets the demo data (`flask demo load`) plus copies of its projects in 徐汇 (310104), so that the
+district supervisor's project list has full pages. The machine is shared, so each round measures the bare endpoint
+and then every API endpoint back to back; each round's ratio is against that round's bare figure, and the table
+shows the median ratio and the range over the rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -55,11 +62,58 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> fl
     return float(match.group(1))
 
 
+SEED = """
+import json
+import sqlalchemy as sa
+from backend import create_app
+from backend.core.db import db
+from backend.demo import load_demo
+from backend.modules.accounts.models import User, UserRole
+from backend.modules.accounts.services import _issue_tokens
+from backend.modules.projects.models import Project
+from tests.factories import make_user
+
+app = create_app()
+with app.app_context():
+    load_demo()
+    # copies of the demo projects in 徐汇 so that the supervisor's list has full pages (COPIES x 16 projects)
+    columns = [c.name for c in Project.__table__.columns if c.name != "id"]
+    values = {"project_no": "p.project_no || '-c' || n", "district_code": "'310104'", "special_zone": "NULL"}
+    select = ", ".join(values.get(c, "p." + c) for c in columns)
+    db.session.execute(sa.text(
+        f"INSERT INTO projects ({', '.join(columns)}) SELECT {select} FROM projects p, generate_series(1, {COPIES}) n"
+    ))
+    db.session.commit()
+    supervisor = db.session.scalar(
+        sa.select(User).join(UserRole).where(UserRole.role == "supervisor", UserRole.jurisdiction == "310104")
+    )
+    print(json.dumps({
+        "corps_admin": make_user(roles=("corps_admin",)).access_token,
+        "supervisor_310104": _issue_tokens(supervisor).access_token,
+    }))
+"""
+
+
+def seed(env: dict[str, str], copies: int) -> dict[str, str]:
+    """Demo data, the extra 徐汇 projects, and an access token for each viewer (issued as a login issues them)."""
+    out = subprocess.run(
+        [str(REPO / ".venv/bin/python"), "-c", f"COPIES = {copies}\n" + SEED],
+        cwd=REPO,
+        env={**env, "JOBS_MODE": "inline"},  # the demo loader's jobs run in the process, no worker needed
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=5, help="copies of the demo projects put in 徐汇")
     opts = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -95,28 +149,7 @@ def main() -> None:
         subprocess.run(
             [str(REPO / ".venv/bin/alembic"), "upgrade", "head"], cwd=REPO, env=env, check=True, capture_output=True
         )
-        token = (
-            subprocess.run(
-                [
-                    str(REPO / ".venv/bin/python"),
-                    "-c",
-                    (
-                        "from backend import create_app\n"
-                        "from tests.factories import make_user\n"
-                        "app = create_app()\n"
-                        "with app.app_context():\n"
-                        "    print(make_user(roles=('corps_admin',)).access_token)\n"
-                    ),
-                ],
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        tokens = seed(env, opts.copies)
         api_port, bare_port = free_port(), free_port()
         gunicorn = str(REPO / ".venv/bin/gunicorn")
         common = ["-w", str(opts.workers), "--log-level", "warning"]
@@ -130,21 +163,39 @@ def main() -> None:
         )
         wait_for(api_port)
         wait_for(bare_port)
-        auth = {"Authorization": f"Bearer {token}"}
-        for warm in (f"http://127.0.0.1:{api_port}/api/v1/me", f"http://127.0.0.1:{bare_port}/bare"):
-            wrk(warm, 2, 4, auth)
-        bare = wrk(f"http://127.0.0.1:{bare_port}/bare", opts.seconds, opts.connections, {})
-        rows = [("bare Flask JSON endpoint", bare, None)]
-        for label, path, headers in (
+        corps = {"Authorization": f"Bearer {tokens['corps_admin']}"}
+        supervisor = {"Authorization": f"Bearer {tokens['supervisor_310104']}"}
+        endpoints = (
             ("GET /api/v1/jurisdictions (public)", "/api/v1/jurisdictions", {}),
-            ("GET /api/v1/me (JWT, user, roles)", "/api/v1/me", auth),
-        ):
-            rps = wrk(f"http://127.0.0.1:{api_port}{path}", opts.seconds, opts.connections, headers)
-            rows.append((label, rps, rps / bare))
-        print(f"gunicorn -w {opts.workers}, wrk -t2 -c{opts.connections} -d{opts.seconds}s, PostgreSQL + Redis")
-        print(f"{'endpoint':44} {'req/s':>9} {'vs bare':>8}")
-        for label, rps, ratio in rows:
-            print(f"{label:44} {rps:9.0f} {'' if ratio is None else f'{ratio:7.0%}':>8}")
+            ("GET /api/v1/me (JWT, user, roles)", "/api/v1/me", corps),
+            ("GET /api/v1/projects?limit=20 (supervisor)", "/api/v1/projects?limit=20", supervisor),
+        )
+        bare_url = f"http://127.0.0.1:{bare_port}/bare"
+        for _label, path, headers in endpoints:
+            wrk(f"http://127.0.0.1:{api_port}{path}", 2, 4, headers)
+        wrk(bare_url, 2, 4, {})
+        bares: list[float] = []
+        rates: dict[str, list[float]] = {label: [] for label, _, _ in endpoints}
+        ratios: dict[str, list[float]] = {label: [] for label, _, _ in endpoints}
+        for _ in range(opts.rounds):
+            bare = wrk(bare_url, opts.seconds, opts.connections, {})
+            bares.append(bare)
+            for label, path, headers in endpoints:
+                rps = wrk(f"http://127.0.0.1:{api_port}{path}", opts.seconds, opts.connections, headers)
+                rates[label].append(rps)
+                ratios[label].append(rps / bare)
+        print(
+            f"gunicorn -w {opts.workers}, wrk -t2 -c{opts.connections} -d{opts.seconds}s, PostgreSQL + Redis,"
+            f" {opts.rounds} rounds; load average {os.getloadavg()[0]:.2f}"
+        )
+        print(f"{'endpoint':48} {'req/s (median)':>14} {'vs bare (median)':>17} {'range':>12}")
+        print(f"{'bare Flask JSON endpoint':48} {statistics.median(bares):14.0f}")
+        for label, _, _ in endpoints:
+            r = ratios[label]
+            print(
+                f"{label:48} {statistics.median(rates[label]):14.0f} {statistics.median(r):17.0%}"
+                f" {f'{min(r):.0%}–{max(r):.0%}':>12}"
+            )
     finally:
         for p in procs:
             p.terminate()

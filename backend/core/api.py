@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, g, jsonify
-from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from flask import Flask, current_app, g, jsonify, request
+from flask_jwt_extended import default_callbacks, get_jwt, get_jwt_header, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 from werkzeug.exceptions import HTTPException
 
 from .access import ANONYMOUS, AUTHENTICATED, PUBLIC, REFRESH, ROLE_NAMES, Actor
 from .errors import STATUS_CODES, DomainError, Forbidden, Unauthorized, error_body
+from .field_messages import translate
 from .messages import message_for
 
 log = logging.getLogger(__name__)
@@ -35,14 +38,111 @@ def current_actor() -> Actor:
     return getattr(g, "actor", ANONYMOUS)
 
 
+class VerifiedTokens:
+    """Access tokens flask-jwt-extended has fully verified (signature, claims, type), by their exact text.
+
+    Verifying a token costs more than the rest of a cached request (flask-jwt-extended decodes it four times, PyJWT
+    checks the base64 alphabet character by character and probes the HMAC key as a DER key each time). The same
+    text verified with the same key gives the same result, so a token seen before is only checked again for expiry
+    here; any other text (a forged or altered token included) goes through the full verification. Revocation is not
+    decided here: the actor loader checks session, token version and user stamp on every request. Used only while
+    the JWT manager has no loader that must run per request (blocklist, user lookup, custom verification or key
+    lookup); one cache per app, bounded, and an entry never outlives its token."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, enabled: bool, leeway: float) -> None:
+        self.enabled = enabled
+        self.leeway = leeway
+        self._lock = threading.Lock()
+        self._data: dict[str, tuple[float, dict[str, Any], dict[str, Any]]] = {}
+
+    @classmethod
+    def of(cls, app: Flask) -> VerifiedTokens:
+        found = app.extensions.get("verified_tokens")
+        if found is None:
+            manager = app.extensions["flask-jwt-extended"]
+            enabled = (
+                list(app.config["JWT_TOKEN_LOCATION"]) == ["headers"]
+                and manager._user_lookup_callback is None
+                and manager._token_in_blocklist_callback is default_callbacks.default_blocklist_callback
+                and manager._token_verification_callback is default_callbacks.default_token_verification_callback
+                and manager._decode_key_callback is default_callbacks.default_decode_key_callback
+            )
+            found = app.extensions["verified_tokens"] = cls(enabled, float(app.config["JWT_DECODE_LEEWAY"]))
+        return found
+
+    def get(self, token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        found = self._data.get(token)
+        if found is None:
+            return None
+        deadline, claims, header = found
+        if time.time() >= deadline:  # expired: the full verification answers token_expired
+            self._data.pop(token, None)
+            return None
+        return dict(claims), dict(header)
+
+    def put(self, token: str, claims: dict[str, Any], header: dict[str, Any]) -> None:
+        exp = claims.get("exp")
+        if not self.enabled or claims.get("type") != "access" or not isinstance(exp, int | float):
+            return
+        with self._lock:
+            if len(self._data) >= self.MAX_ENTRIES:
+                now = time.time()
+                for key in [k for k, v in self._data.items() if v[0] <= now]:
+                    del self._data[key]
+                if len(self._data) >= self.MAX_ENTRIES:
+                    self._data.clear()
+            # PyJWT refuses a token once exp <= now - leeway
+            self._data[token] = (float(exp) + self.leeway, dict(claims), dict(header))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def _bearer_token() -> str | None:
+    """The token of a plain `Authorization: Bearer <token>` header (anything else is left to flask-jwt-extended)."""
+    if request.method == "OPTIONS":
+        return None
+    header = request.headers.get(current_app.config["JWT_HEADER_NAME"])
+    prefix = current_app.config["JWT_HEADER_TYPE"] + " "
+    if not header or not header.startswith(prefix) or prefix == " ":
+        return None
+    token = header[len(prefix) :]
+    if "," in token or token.split(None, 1) != [token]:  # empty, padded, or more than one part
+        return None
+    return token
+
+
+def _verified_claims(optional: bool) -> dict[str, Any]:
+    """The verified claims of the request's token ({} when there is none and it is optional); raises otherwise."""
+    token = _bearer_token()
+    tokens = VerifiedTokens.of(current_app._get_current_object())  # type: ignore[attr-defined]
+    if token is not None and tokens.enabled:
+        hit = tokens.get(token)
+        if hit is not None:
+            claims, header = hit
+            # what verify_jwt_in_request leaves for get_jwt() and get_jwt_header()
+            g._jwt_extended_jwt = claims
+            g._jwt_extended_jwt_header = header
+            g._jwt_extended_jwt_user = None
+            g._jwt_extended_jwt_location = "headers"
+            return claims
+    verify_jwt_in_request(optional=optional)
+    claims = get_jwt()
+    if token is not None and claims:
+        tokens.put(token, claims, get_jwt_header())
+    return claims
+
+
 def resolve_actor(optional: bool) -> Actor:
     try:
-        verify_jwt_in_request(optional=optional)
+        claims = _verified_claims(optional)
     except (JWTExtendedException, PyJWTError):
         if optional:
             return ANONYMOUS
         raise
-    claims = get_jwt()
     if not claims:
         return ANONYMOUS
     if claims.get("type") != "access":
@@ -70,9 +170,9 @@ class Api(flask_smorest.Api):
         details: dict[str, Any] = {}
         data = getattr(error, "data", None) or {}
         if "messages" in data:
-            details = {"fields": data["messages"]}
+            details = {"fields": translate(data["messages"])}
         elif "errors" in data:
-            details = {"fields": data["errors"]}
+            details = {"fields": translate(data["errors"])}
         headers = dict(data.get("headers") or {})
         if status == 405:
             allow = dict(error.get_headers()).get("Allow")

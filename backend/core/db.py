@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -62,7 +63,9 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+# No pool_pre_ping: it costs a round trip on every checkout, i.e. on every request that reads. `_ping_if_idle` below
+# checks only a connection that sat idle in the pool (where servers, firewalls and restarts drop them unseen).
+db = SQLAlchemy(model_class=Base)
 
 
 class IdMixin:
@@ -143,3 +146,34 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+# A pooled connection returned this recently is trusted without a ping; one idle longer is pinged before use. If the
+# server went away in between all the same, the failing statement is seen as a disconnect and SQLAlchemy invalidates
+# the whole pool, so later requests reconnect.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping(dbapi_connection: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    finally:
+        cursor.close()
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkin")
+def _mark_idle(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info["idle_since"] = time.monotonic()
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkout")
+def _ping_if_idle(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    idle_since = connection_record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        _ping(dbapi_connection)
+    except Exception as exc:
+        # the pool drops this connection and checks out (or opens) another
+        raise sa.exc.DisconnectionError("pooled connection lost while idle") from exc

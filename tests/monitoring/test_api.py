@@ -302,3 +302,10 @@ def test_public_ranking_needs_no_login_and_shows_no_personal_data(client: Any, c
     assert client.get("/api/v1/public/rankings?district_code=999999").status_code == 422
     r = client.get(f"/api/v1/public/rankings?district_code={XUHUI}")
     assert [item["org_id"] for item in r.get_json()["items"]] == [world.org.id]
+    # a page of search results asks for its organisations only, and each keeps its place in the whole ranking
+    last = body["items"][-1]
+    r = client.get(f"/api/v1/public/rankings?org_ids={last['org_id']},999999")
+    assert r.status_code == 200
+    assert [(i["org_id"], i["rank"]) for i in r.get_json()["items"]] == [(last["org_id"], last["rank"])]
+    assert last["rank"] > 1
+    assert client.get("/api/v1/public/rankings?org_ids=abc").status_code == 422

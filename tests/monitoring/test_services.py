@@ -228,6 +228,94 @@ def test_report_pdf_and_xlsx_open_and_show_the_figures(ctx: Any) -> None:
     }
 
 
+def _pdftotext(pdf: bytes) -> str:
+    """The PDF as poppler's pdftotext reads it (a second, independent PDF reader)."""
+    import subprocess
+
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
+def test_report_exports_show_the_direct_sql_counts(ctx: Any) -> None:
+    """The figures as printed in the PDF (read by pdftotext) and as stored in the XLSX (read by openpyxl) are
+    the counts a direct SQL query over the month gives, not merely what the report object holds."""
+    from openpyxl import load_workbook
+
+    world = _report_world()
+    report = reports.compile_for(actor_of(world.org.admin), world.org.id, world.month)
+    s, e = month_span(world.month)
+    o = world.org.id
+    in_month = "org_id = :o AND checked_in_at >= :s AND checked_in_at < :e"
+    expected = {
+        ("二、现场执业", "有效签到", "次"): _sql(
+            f"SELECT count(*) FROM site_visits WHERE {in_month} AND status IN ('checked_in', 'checked_out')",
+            o=o,
+            s=s,
+            e=e,
+        ),
+        ("二、现场执业", "被拒绝的签到", "次"): _sql(
+            f"SELECT count(*) FROM site_visits WHERE {in_month} AND status = 'rejected'", o=o, s=s, e=e
+        ),
+        ("二、现场执业", "有异常提示的签到", "次"): _sql(
+            f"SELECT count(*) FROM site_visits WHERE {in_month} AND status <> 'rejected'"
+            " AND CAST(flags AS TEXT) <> '[]'",
+            o=o,
+            s=s,
+            e=e,
+        ),
+        ("二、现场执业", "到场从业人员", "人"): _sql(
+            f"SELECT count(DISTINCT practitioner_id) FROM site_visits WHERE {in_month} AND status <> 'rejected'",
+            o=o,
+            s=s,
+            e=e,
+        ),
+        ("一、项目情况", "当月在服务项目", "个"): _sql(
+            "SELECT count(*) FROM projects WHERE org_id = :o AND status <> 'cancelled' AND published_at < :e"
+            " AND (concluded_at IS NULL OR concluded_at >= :s)",
+            o=o,
+            s=s,
+            e=e,
+        ),
+        ("四、故障与隐患", "当月发现", "处"): _sql(
+            "SELECT count(*) FROM defects d JOIN projects p ON p.id = d.project_id WHERE p.org_id = :o"
+            " AND d.created_at >= :s AND d.created_at < :e",
+            o=o,
+            s=s,
+            e=e,
+        ),
+        ("四、故障与隐患", "月末未整改", "处"): _sql(
+            "SELECT count(*) FROM defects d JOIN projects p ON p.id = d.project_id WHERE p.org_id = :o"
+            " AND d.created_at < :e AND (d.closed_at IS NULL OR d.closed_at >= :e)",
+            o=o,
+            e=e,
+        ),
+        ("六、委托单位反馈", "委托单位有异议", "条"): _sql(
+            "SELECT count(*) FROM feedbacks WHERE org_id = :o AND status = 'disputed'"
+            " AND responded_at >= :s AND responded_at < :e",
+            o=o,
+            s=s,
+            e=e,
+        ),
+    }
+    # the world is built so that none of these is trivially zero
+    assert all(value > 0 for value in expected.values()), expected
+
+    text = _pdftotext(render_pdf(report))
+    assert world.org.row.name in text and "月度报表" in text
+    for (_section, label, unit), value in expected.items():
+        assert re.search(rf"{label}\s+{value}\s*{unit}", text), (label, value)
+
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    rows = {(r[0], r[1]): (r[2], r[3]) for r in book["月度报表"].iter_rows(min_row=7, values_only=True) if r[1]}
+    section = ""
+    by_label = {}
+    for (title, label), cells in rows.items():
+        section = title or section
+        by_label[(section, label)] = cells
+    for (section, label, unit), value in expected.items():
+        assert by_label[(section, label)] == (value, unit), (section, label)
+
+
 def test_report_is_compiled_on_the_first_and_submitted_by_the_org(ctx: Any) -> None:
     world = clean_month(reports=False)
     on = first_day(shift_month(world.month, 1))
@@ -326,7 +414,16 @@ def test_summary_counts_the_callers_jurisdiction_only(ctx: Any) -> None:
     world = clean_month()
     one_anomaly_per_rule(world)
     today_visit_person = make_person(world.org, "孙立新", position="operator", cert="operator")
-    make_visit(world.project, today_visit_person, utcnow() - timedelta(minutes=30), status="checked_in")
+    recent = make_visit(world.project, today_visit_person, utcnow() - timedelta(minutes=30), status="checked_in")
+    # just outside the bounds: the second before today began (Shanghai), and a visit left open too long
+    from backend.core.timeutil import local_day_bounds, today
+
+    make_visit(world.project, today_visit_person, local_day_bounds(today())[0] - timedelta(seconds=1))
+    left_open = make_visit(
+        world.project, today_visit_person, utcnow() - timedelta(hours=12, minutes=1), status="checked_in"
+    )
+    # (in the first half hour after midnight in Shanghai even the recent visit was yesterday's)
+    today_visits = sum(v.checked_in_at >= local_day_bounds(today())[0] for v in (recent, left_open))
     corps = actor_of(make_user(roles=("corps_admin",)))
     xuhui = actor_of(world.supervisor)
     huangpu = actor_of(make_user(roles=("supervisor",), jurisdiction=HUANGPU))
@@ -343,7 +440,7 @@ def test_summary_counts_the_callers_jurisdiction_only(ctx: Any) -> None:
         "SELECT count(DISTINCT e.practitioner_id) FROM employments e JOIN organizations o ON o.id = e.org_id"
         " WHERE e.status = 'active' AND o.district_code = '310104'"
     )
-    assert mine["visits_today"] == 1 and mine["on_site_now"] == 1 and theirs["visits_today"] == 0
+    assert mine["visits_today"] == today_visits and mine["on_site_now"] == 1 and theirs["visits_today"] == 0
     districts = {row["district_code"]: row for row in stats.summary(corps).by_district}
     assert districts[XUHUI]["value"] == mine["projects_in_service"]
     assert set(districts) == {"310101", "310104", "310115"}
@@ -356,6 +453,10 @@ def test_trends_count_by_month_and_group(ctx: Any) -> None:
     assert trend.months[-1] > world.month and world.month in trend.months
     index = trend.months.index(world.month)
     assert trend.series[0].values[index] == 5
+    # 00:30 on the 1st in Shanghai is still the previous day in UTC: it counts for the new month
+    make_visit(world.project, world.lead, at(first_day(shift_month(world.month, 1)), 0, 30))
+    moved = stats.trends(corps, "visits", 4).series[0].values
+    assert moved[index] == 5 and moved[index + 1] == trend.series[0].values[index + 1] + 1
     by_type = stats.trends(corps, "visits", 4, "service_type")
     assert [s.key for s in by_type.series] == ["maintenance"]
     ratings = stats.trends(corps, "ratings", 4)

@@ -178,3 +178,79 @@ def test_periodic_scan_covers_the_days_since_it_last_ran(ctx: Any) -> None:
     make_visit(world.project, person, at(today(), 0, 5), status="rejected", reasons=[Finding("outside_geofence")])
     second = periodic_scan(utcnow() + timedelta(minutes=1))
     assert [db.session.get(MonitoringWarning, i).rule for i in second.raised] == ["outside_geofence"]
+
+
+def test_values_just_inside_every_threshold_raise_nothing(ctx: Any) -> None:
+    """Clean data at the edge of each threshold, and findings no rule is about, raise no warning: the rules
+    compare with the thresholds as written (more than five sites, less than the required minutes, a rating of
+    two or less, within thirty days, after the due day, after the tolerance window)."""
+    from backend.core.timeutil import today
+    from backend.modules.monitoring.models import MonthlyReport
+    from backend.modules.monitoring.sqlutil import last_day, month_key, shift_month
+    from backend.modules.monitoring.warnings.reports import due_date
+    from backend.modules.projects.services.checkin_rules import Finding
+    from tests.monitoring.builders import (
+        make_feedback,
+        make_org,
+        make_person,
+        make_plan,
+        make_project,
+        make_record,
+        make_visit,
+    )
+
+    world = clean_month()
+    org = world.org
+    # five buildings in one day (the limit is "more than five"), each visit long enough for its building
+    busy = make_person(org, "周一鸣", position="operator", cert="operator")
+    for index in range(5):
+        site = make_project(org, busy, month=world.month, index=1 + index, service_type="testing", area=None)
+        make_visit(site, busy, at(world.day(14), 8 + index), minutes=50)
+    # exactly the required time in an 8,000 m² building: max(8,000 / 10,000 × 15, 20) = 20 minutes
+    exact = make_person(org, "钱多多", position="operator", cert="operator")
+    make_visit(world.project, exact, at(world.day(12), 15), minutes=20)
+    # flags that no warning rule is about
+    careful = make_person(org, "孙立新", position="operator", cert="operator")
+    make_visit(
+        world.project,
+        careful,
+        at(world.day(13), 9),
+        flags=[Finding("poor_accuracy", {"accuracy_m": 120}), Finding("late_submission", {"minutes": 90})],
+    )
+    # a rating of 3 (the threshold is 2), and a feedback left unanswered (expired, not disputed)
+    make_feedback(world.project, world.month, rating=3, responded_at=at(world.day(21), 10))
+    make_feedback(world.project, world.month, status="expired", rating=None, responded_at=None)
+    # a certificate expiring in 31 days (the warning looks 30 days ahead)
+    make_person(org, "吴海燕", position="engineer", cert="engineer_2", expires_on=today() + timedelta(days=31))
+    # a monthly item done on the last day of its tolerance window (7 days after the month)
+    late_but_in = make_project(org, world.lead, month=world.month, index=7)
+    (item,) = make_plan(late_but_in, world.month, (("hydrant", "HY-MONTH", "室内消火栓检查", "monthly"),))
+    edge = last_day(world.month) + timedelta(days=7)
+    make_record(make_visit(late_but_in, world.lead, at(edge, 16)), item, world.month, at(edge, 17))
+    # a report submitted on its due day
+    punctual = make_org(org.row.district_code, verified_at=at(world.day(1), 9) - timedelta(days=200))
+    previous = shift_month(month_key(today()), -1)
+    for month in (world.month, shift_month(world.month, 1), previous):
+        if db.session.scalar(
+            sa.select(MonthlyReport.id).where(MonthlyReport.org_id == punctual.id, MonthlyReport.month == month)
+        ):
+            continue
+        due = due_date(month, 10)
+        db.session.add(
+            MonthlyReport(
+                org_id=punctual.id,
+                month=month,
+                status="submitted",
+                figures={"org": {"name": punctual.row.name}, "plan": {"due": 0, "done": 0}, "plan_projects": []},
+                compiled_at=at(first_day(shift_month(month, 1)), 1),
+                due_on=due,
+                submitted_at=min(at(due, 23, 30), utcnow()),
+                submitted_by=punctual.admin.user_id,
+                district_code=punctual.row.district_code,
+            )
+        )
+    db.session.commit()
+
+    result = scan(_window(world))
+    assert result.errors == {}
+    assert _raised() == set()

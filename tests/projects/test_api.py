@@ -517,3 +517,34 @@ def test_the_monthly_checklist(client: Any, ctx: Any) -> None:
     ).get_json()
     done = {e["item"]["item_code"]: e for e in current["entries"]}["extinguisher_check"]
     assert (done["status"], done["flagged"], done["record_ids"]) == ("done", False, [r.get_json()["id"]])
+
+
+def test_a_project_list_page_costs_the_same_few_queries_whatever_its_size(client: Any, ctx: Any) -> None:
+    """No N+1: a list page loads the summary's columns and two batched look-ups, however many rows it holds
+    (and nothing else of a project is loaded lazily while the page is written)."""
+    from backend.core.db import db
+    from tests.factories import make_user
+
+    org = b.make_org()
+    lead = b.make_practitioner(org.id)
+    for _ in range(3):
+        b.make_project(org, lead)
+    supervisor = make_user(roles=("supervisor",), jurisdiction="310101")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def page_queries(limit: int) -> int:
+        statements.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            r = client.get(f"/api/v1/projects?limit={limit}", headers=supervisor.headers)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert r.status_code == 200 and len(r.get_json()["items"]) == limit
+        assert r.get_json()["items"][0]["lead_name"] == b.mask_name(lead.name)
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    client.get("/api/v1/me", headers=supervisor.headers)  # the actor is cached by the first request
+    assert page_queries(1) == page_queries(3) <= 3

@@ -1,11 +1,15 @@
 """Who the caller is, without a database round trip on every request.
 
-The actor (roles, organisations, jurisdiction, permissions) is cached per session for a short time, stamped
-with the user's current "stamp", a random value replaced on every change to the user's roles or tokens. A cached
-actor is trusted only while its stamp is the current one, the token's version is the one it was cached for, and
-the session is not revoked — all read in one round trip. Redis when configured (shared by all web processes);
+The actor (roles, organisations, jurisdiction, permissions) and the small profile `/me` shows are cached per
+session for a short time, stamped with the user's current "stamp", a random value replaced after every committed
+change to the user's row or roles (see `watch_user_changes`) and on every change to their tokens. A cached actor is
+trusted only while its stamp is the current one, the token's version is the one it was cached for, and the
+session is not revoked — all read in one round trip. Redis when configured (shared by all web processes);
 otherwise a process-local dict (the embedded default runs one process, whose role changes and logouts happen in
 that same process).
+
+The stamp is read before the database is: an entry is stored under the stamp seen then, so a change that commits
+while the actor is being loaded leaves an entry that is never trusted, rather than a stale one.
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ import time
 import uuid
 from typing import Any
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
 
 from backend.core.access import Actor
 
 TTL_SECONDS = 60
 STAMP_TTL_SECONDS = 24 * 3600
+# Entries carry the profile since version 2; a new prefix keeps processes of the previous release (during a
+# rolling restart) from reading entries of the other shape.
+ACTOR_KEY = "actor2"
 
 
 def _redis() -> Any | None:
@@ -72,22 +81,39 @@ def _set(key: str, value: str, ttl: int) -> None:
         _Local.set(key, value, ttl)
 
 
-def get(user_id: int, sid: str, version: int) -> Actor | None:
-    raw, stamp, revoked = _mget(f"actor:{user_id}:{sid}", f"ustamp:{user_id}", f"revoked:{sid}")
+def lookup(user_id: int, sid: str, version: int) -> tuple[Actor | None, str | None]:
+    """The cached actor if still trusted (None otherwise), and the user's current stamp (None if none yet).
+
+    A trusted actor carries the cached profile in `actor.extra["profile"]`."""
+    raw, stamp, revoked = _mget(f"{ACTOR_KEY}:{user_id}:{sid}", f"ustamp:{user_id}", f"revoked:{sid}")
     if raw is None or stamp is None or revoked is not None:
-        return None
-    cached_stamp, cached_version, uid, roles, org_ids, jurisdiction, permissions = json.loads(raw)
+        return None, stamp
+    cached_stamp, cached_version, uid, roles, org_ids, jurisdiction, permissions, profile = json.loads(raw)
     if cached_stamp != stamp or cached_version != version:
-        return None
-    return Actor(uid, frozenset(roles), frozenset(org_ids), jurisdiction, frozenset(permissions))
+        return None, stamp
+    actor = Actor(
+        uid, frozenset(roles), frozenset(org_ids), jurisdiction, frozenset(permissions), extra={"profile": profile}
+    )
+    return actor, stamp
 
 
-def put(actor: Actor, sid: str, version: int) -> None:
+def get(user_id: int, sid: str, version: int) -> Actor | None:
+    return lookup(user_id, sid, version)[0]
+
+
+def current_stamp(user_id: int, seen: str | None) -> str:
+    """The stamp to store an entry under: the one seen before the database was read, or a new one set now (before
+    the database is read)."""
+    if seen is not None:
+        return seen
+    stamp = uuid.uuid4().hex
+    _set(f"ustamp:{user_id}", stamp, STAMP_TTL_SECONDS)
+    return stamp
+
+
+def put(actor: Actor, sid: str, version: int, stamp: str, profile: dict[str, Any]) -> None:
+    """Cache an actor loaded from the database under the stamp read before that load (`current_stamp`)."""
     assert actor.user_id is not None
-    (stamp,) = _mget(f"ustamp:{actor.user_id}")
-    if stamp is None:
-        stamp = uuid.uuid4().hex
-        _set(f"ustamp:{actor.user_id}", stamp, STAMP_TTL_SECONDS)
     value = json.dumps(
         [
             stamp,
@@ -97,15 +123,67 @@ def put(actor: Actor, sid: str, version: int) -> None:
             sorted(actor.org_ids),
             actor.jurisdiction,
             sorted(actor.permissions),
-        ]
+            profile,
+        ],
+        ensure_ascii=False,
     )
-    _set(f"actor:{actor.user_id}:{sid}", value, TTL_SECONDS)
+    _set(f"{ACTOR_KEY}:{actor.user_id}:{sid}", value, TTL_SECONDS)
 
 
 def user_changed(user_id: int) -> None:
-    """After a change to a user's roles or tokens commits: every cached actor of that user is dropped."""
+    """After a change to a user's row, roles or tokens commits: every cached actor of that user is dropped."""
     _set(f"ustamp:{user_id}", uuid.uuid4().hex, STAMP_TTL_SECONDS)
 
 
 def session_revoked(sid: str, ttl_seconds: int) -> None:
     _set(f"revoked:{sid}", "1", ttl_seconds)
+
+
+# --- invalidation on every committed change to a user or their roles --------------------------------------
+
+_CHANGED = "accounts_changed_users"
+
+
+def _note_change(session: Session | None, user_id: int | None) -> None:
+    if session is not None and user_id is not None:
+        session.info.setdefault(_CHANGED, set()).add(user_id)
+
+
+def _after_commit(session: Session) -> None:
+    changed = session.info.pop(_CHANGED, None)
+    if changed and has_app_context():
+        for user_id in sorted(changed):
+            user_changed(user_id)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+_watching = False
+
+
+def watch_user_changes() -> None:
+    """Any module may change a user through the ORM (a display name set by the real-name module, a role granted
+    by an import): whatever the path, the user's stamp is replaced once that change commits, so the cached actor
+    and profile are never served past it."""
+    global _watching
+    if _watching:
+        return
+    from .models import User, UserRole
+
+    def on_user(mapper: Any, connection: Any, target: Any) -> None:
+        _note_change(sa.orm.object_session(target), target.id)
+
+    def on_role(mapper: Any, connection: Any, target: Any) -> None:
+        user_id = target.user_id
+        if user_id is None and target.user is not None:
+            user_id = target.user.id
+        _note_change(sa.orm.object_session(target), user_id)
+
+    for event in ("after_insert", "after_update", "after_delete"):
+        sa.event.listen(User, event, on_user)
+        sa.event.listen(UserRole, event, on_role)
+    sa.event.listen(Session, "after_commit", _after_commit)
+    sa.event.listen(Session, "after_rollback", _after_rollback)
+    _watching = True

@@ -70,12 +70,12 @@ class AccessTokenSchema(BaseSchema):
 class MeSchema(BaseSchema):
     """The current user (from `services.me`): profile plus what the actor may do."""
 
-    id = ma.fields.Integer(attribute="user.id")
-    phone_masked = ma.fields.Function(lambda m: mask_phone(m.user.phone))
-    display_name = ma.fields.String(attribute="user.display_name", allow_none=True)
-    wechat_bound = ma.fields.Function(lambda m: bool(m.user.wechat_openid))
-    roles = ma.fields.List(ma.fields.Nested(RoleSchema), attribute="user.roles")
-    last_login_at = LocalDateTime(attribute="user.last_login_at", allow_none=True)
+    id = ma.fields.Integer()
+    phone_masked = ma.fields.String(allow_none=True)
+    display_name = ma.fields.String(allow_none=True)
+    wechat_bound = ma.fields.Boolean()
+    roles = ma.fields.List(ma.fields.Nested(RoleSchema))
+    last_login_at = LocalDateTime(allow_none=True)
     jurisdiction = ma.fields.String(allow_none=True)
     permissions = ma.fields.List(ma.fields.String())
     org_ids = ma.fields.List(ma.fields.Integer())

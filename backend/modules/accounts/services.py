@@ -334,33 +334,90 @@ def actor_for(user: User) -> Actor:
 
 
 @dataclass(frozen=True)
+class RoleView:
+    role: str
+    org_id: int | None
+    jurisdiction: str | None
+    permissions: list[str]
+
+
+@dataclass(frozen=True)
 class Me:
-    user: User
+    id: int
+    phone_masked: str | None
+    display_name: str | None
+    wechat_bound: bool
+    roles: list[RoleView]
+    last_login_at: datetime | None
     jurisdiction: str | None
     permissions: list[str]
     org_ids: list[int]
 
 
-def me(actor: Actor) -> Me:
-    user = db.session.get(User, actor.user_id)
+def _profile(
+    phone: str | None,
+    display_name: str | None,
+    wechat_openid: str | None,
+    last_login_at: datetime | None,
+    roles: list[tuple[str, int | None, str | None, list[str] | None]],
+) -> dict[str, Any]:
+    """What `/me` shows besides the actor, cached with it (JSON: the phone only masked, times as ISO text)."""
+    return {
+        "phone_masked": mask_phone(phone) if phone else None,
+        "display_name": display_name,
+        "wechat_bound": bool(wechat_openid),
+        "last_login_at": last_login_at.isoformat() if last_login_at else None,
+        "roles": [[role, org, juris, list(perms or [])] for role, org, juris, perms in roles],
+    }
+
+
+def _profile_from_db(user_id: int) -> dict[str, Any]:
+    user = db.session.get(User, user_id)
     if user is None:
         raise Unauthorized("token_revoked")
-    return Me(user, actor.jurisdiction, sorted(actor.permissions), sorted(actor.org_ids))
+    roles = [(r.role, r.org_id, r.jurisdiction, r.permissions) for r in sorted(user.roles, key=lambda r: r.id)]
+    return _profile(user.phone, user.display_name, user.wechat_openid, user.last_login_at, roles)
+
+
+def me(actor: Actor) -> Me:
+    """Served from the cached actor and profile when the access gate found them (no database), else read."""
+    assert actor.user_id is not None
+    profile = actor.extra.get("profile") or _profile_from_db(actor.user_id)
+    last_login = profile["last_login_at"]
+    return Me(
+        id=actor.user_id,
+        phone_masked=profile["phone_masked"],
+        display_name=profile["display_name"],
+        wechat_bound=profile["wechat_bound"],
+        roles=[RoleView(role, org, juris, perms) for role, org, juris, perms in profile["roles"]],
+        last_login_at=datetime.fromisoformat(last_login) if last_login else None,
+        jurisdiction=actor.jurisdiction,
+        permissions=sorted(actor.permissions),
+        org_ids=sorted(actor.org_ids),
+    )
 
 
 def load_actor(user_id: int, claims: dict[str, Any]) -> Actor:
-    """Runs on every authenticated request: the cached actor when still trusted, else one Core query (user,
-    roles, revocation) with no ORM objects."""
+    """Runs on every authenticated request: the cached actor when still trusted (one cache round trip, no
+    database), else one Core query (user, roles, revocation) with no ORM objects, whose result is cached."""
     sid = claims.get("sid")
+    seen_stamp: str | None = None
     if sid and isinstance(claims.get("ver"), int):
-        cached = actor_cache.get(user_id, sid, claims["ver"])
+        cached, seen_stamp = actor_cache.lookup(user_id, sid, claims["ver"])
         if cached is not None:
             return cached
+    if not sid:
+        raise Unauthorized("token_revoked")
+    stamp = actor_cache.current_stamp(user_id, seen_stamp)  # before the database is read
     revoked = sa.select(RevokedSession.sid).where(RevokedSession.sid == sid).exists()
     rows = db.session.execute(
         sa.select(
             User.status,
             User.token_version,
+            User.phone,
+            User.display_name,
+            User.wechat_openid,
+            User.last_login_at,
             UserRole.role,
             UserRole.org_id,
             UserRole.jurisdiction,
@@ -370,15 +427,20 @@ def load_actor(user_id: int, claims: dict[str, Any]) -> Actor:
         .select_from(User)
         .outerjoin(UserRole, UserRole.user_id == User.id)
         .where(User.id == user_id)
+        .order_by(UserRole.id)
     ).all()
-    if not rows or not sid:
+    if not rows:
         raise Unauthorized("token_revoked")
-    status, version, *_rest, was_revoked = rows[0]
-    if status != "active" or claims.get("ver") != version or was_revoked or _revoked_in_redis(sid):
+    first = rows[0]
+    if first.status != "active" or claims.get("ver") != first.token_version or first.revoked or _revoked_in_redis(sid):
         raise Unauthorized("token_revoked")
-    actor = _build_actor(user_id, [(r.role, r.org_id, r.jurisdiction, r.permissions) for r in rows if r.role])
-    actor_cache.put(actor, sid, version)
-    return actor
+    roles = [(r.role, r.org_id, r.jurisdiction, r.permissions) for r in rows if r.role]
+    profile = _profile(first.phone, first.display_name, first.wechat_openid, first.last_login_at, roles)
+    actor = _build_actor(user_id, roles)
+    actor_cache.put(actor, sid, first.token_version, stamp, profile)
+    return Actor(
+        actor.user_id, actor.roles, actor.org_ids, actor.jurisdiction, actor.permissions, extra={"profile": profile}
+    )
 
 
 def purge_revoked_sessions() -> int:

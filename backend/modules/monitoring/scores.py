@@ -498,6 +498,9 @@ def rankings(args: dict[str, Any]) -> RankingPage:
         ranked = ranked.where(Organization.district_code == args["district_code"])
     sub = ranked.subquery()
     stmt = sa.select(sub, Organization).join(Organization, Organization.id == sub.c.org_id)
+    if args.get("org_ids"):
+        # Filtered after ranking: a search result shows each organisation's place in the whole ranking.
+        stmt = stmt.where(sub.c.org_id.in_(args["org_ids"]))
     if args.get("cursor"):
         score_tenths, org_id = decode_cursor(args["cursor"], ["int", "int"])
         stmt = stmt.where(

@@ -32,6 +32,15 @@ class local_month(FunctionElement[str]):
     inherit_cache = True
 
 
+class month_bucket(FunctionElement[Any]):
+    """The Shanghai month of an aware timestamp column, for GROUP BY over many rows: on PostgreSQL the
+    month's first instant as a Shanghai wall-clock timestamp (date_trunc is several times cheaper per row than
+    to_char, and the 12 buckets are formatted once, by `bucket_key`); on SQLite 'YYYY-MM'."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
 class date_month(FunctionElement[str]):
     """'YYYY-MM' of a DATE column."""
 
@@ -57,6 +66,23 @@ def _pg_local_month(element: Any, compiler: Any, **kw: Any) -> str:
 @compiles(local_month)
 def _sqlite_local_month(element: Any, compiler: Any, **kw: Any) -> str:
     return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(month_bucket, "postgresql")
+def _pg_month_bucket(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"date_trunc('month', ({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai')"
+
+
+@compiles(month_bucket)
+def _sqlite_month_bucket(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+def bucket_key(value: Any) -> str:
+    """'YYYY-MM' of what month_bucket (or date_month) answered."""
+    if isinstance(value, datetime | date):
+        return f"{value.year:04d}-{value.month:02d}"
+    return str(value)[:7]
 
 
 @compiles(date_month, "postgresql")

@@ -27,7 +27,7 @@ from backend.modules.realname.models import Employment, Organization
 from backend.modules.supervision.models import Penalty
 
 from .models import OPEN_WARNING_STATUSES, MonitoringWarning
-from .sqlutil import date_month, local_month, month_key, month_span, months_back
+from .sqlutil import bucket_key, date_month, month_bucket, month_key, month_span, months_back
 
 ACCEPTED = ("checked_in", "checked_out")
 IN_SERVICE = ("published", "in_service")
@@ -53,12 +53,38 @@ class Summary:
 # --- the dashboard summary --------------------------------------------------------------------------------
 
 
-def summary_queries(actor: Actor, now: datetime | None = None) -> dict[str, sa.Select[Any]]:
-    """One GROUP BY district statement per figure (district, value); bench/bench_stats.py runs the same
-    aggregates as hand-written SQL."""
+# The time bounds of the summary, by name, with the column type that writes each as an SQL literal.
+SUMMARY_BOUNDS: dict[str, Any] = {
+    "day_start": SiteVisit.checked_in_at.type,
+    "day_end": SiteVisit.checked_in_at.type,
+    "since": SiteVisit.checked_in_at.type,
+    "year_start": Penalty.decided_on.type,
+}
+
+
+def _bound(name: str) -> sa.ColumnElement[Any]:
+    """A time bound, written into the SQL as a literal when the summary runs (see summary). The planner then
+    knows how much of the table the range covers, as with the raw SQL; a prepared statement's generic plan
+    would guess (a third of the rows for any range), and at Shanghai scale that guess turns a few-millisecond
+    aggregate into a scan of the visits."""
+    return sa.literal_column(f"__{name}__", type_=SUMMARY_BOUNDS[name])
+
+
+def summary_params(now: datetime | None = None) -> dict[str, Any]:
+    """The time bounds of the summary: today (Shanghai), the last ON_SITE_HOURS, this year."""
     moment = now or utcnow()
     day_start, day_end = local_day_bounds(today())
-    year_start = date(today().year, 1, 1)
+    return {
+        "day_start": day_start,
+        "day_end": day_end,
+        "since": moment - timedelta(hours=ON_SITE_HOURS),
+        "year_start": date(today().year, 1, 1),
+    }
+
+
+def summary_queries(actor: Actor) -> dict[str, sa.Select[Any]]:
+    """One GROUP BY district statement per figure (district, value), the time bounds named as in
+    summary_params; bench/bench_stats.py runs the same aggregates as hand-written SQL."""
     org_area = area_clause(actor, Organization.district_code, Organization.special_zone)
     count = sa.func.count()
     return {
@@ -79,15 +105,15 @@ def summary_queries(actor: Actor, now: datetime | None = None) -> dict[str, sa.S
         .where(
             area_clause(actor, SiteVisit.district_code, SiteVisit.special_zone),
             SiteVisit.status.in_(ACCEPTED),
-            SiteVisit.checked_in_at >= day_start,
-            SiteVisit.checked_in_at < day_end,
+            SiteVisit.checked_in_at >= _bound("day_start"),
+            SiteVisit.checked_in_at < _bound("day_end"),
         )
         .group_by(SiteVisit.district_code),
         "on_site_now": sa.select(SiteVisit.district_code, count)
         .where(
             area_clause(actor, SiteVisit.district_code, SiteVisit.special_zone),
             SiteVisit.status == "checked_in",
-            SiteVisit.checked_in_at >= moment - timedelta(hours=ON_SITE_HOURS),
+            SiteVisit.checked_in_at >= _bound("since"),
         )
         .group_by(SiteVisit.district_code),
         "warnings_open": sa.select(MonitoringWarning.district_code, count)
@@ -97,7 +123,10 @@ def summary_queries(actor: Actor, now: datetime | None = None) -> dict[str, sa.S
         )
         .group_by(MonitoringWarning.district_code),
         "penalties": sa.select(Penalty.district_code, count)
-        .where(area_clause(actor, Penalty.district_code, Penalty.special_zone), Penalty.decided_on >= year_start)
+        .where(
+            area_clause(actor, Penalty.district_code, Penalty.special_zone),
+            Penalty.decided_on >= _bound("year_start"),
+        )
         .group_by(Penalty.district_code),
     }
 
@@ -115,13 +144,36 @@ FIGURES = {
 MAP_METRIC = "projects_in_service"
 
 
-def summary(actor: Actor) -> Summary:
-    """The eight aggregates in one statement (UNION ALL): one round trip to the database."""
-    parts = [
-        stmt.add_columns(sa.literal_column(f"'{key}'").label("metric")) for key, stmt in summary_queries(actor).items()
-    ]
+_SUMMARY_SQL: dict[tuple[str, bool, bool, str | None], str] = {}
+
+
+def summary_sql(actor: Actor, dialect: sa.Dialect) -> str:
+    """The eight aggregates as one statement (UNION ALL), compiled once per dialect and jurisdiction with the
+    jurisdiction and statuses as literals and the time bounds as placeholders. The dashboard is refreshed all
+    day long: building, keying and binding eight statements cost as much as running them does for a district.
+    Every literal comes from the code or the actor's own jurisdiction, never from the request."""
+    scope = (dialect.name, actor.is_citywide, actor.is_supervisory, actor.jurisdiction)
+    sql = _SUMMARY_SQL.get(scope)
+    if sql is None:
+        parts = [
+            stmt.add_columns(sa.literal_column(f"'{key}'").label("metric"))
+            for key, stmt in summary_queries(actor).items()
+        ]
+        compiled = sa.union_all(*parts).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        sql = _SUMMARY_SQL[scope] = str(compiled)
+    return sql
+
+
+def summary(actor: Actor, now: datetime | None = None) -> Summary:
+    """One statement, read outside a transaction (an aggregate of committed rows needs none): no BEGIN and no
+    ROLLBACK around it, which on a busy machine cost as much as a district's aggregates."""
     grouped: dict[str, dict[str | None, int]] = {key: {} for key in FIGURES}
-    for district, count, metric in db.session.execute(sa.union_all(*parts)):
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        sql = summary_sql(actor, connection.dialect)
+        for name, value in summary_params(now).items():
+            sql = sql.replace(f"__{name}__", SUMMARY_BOUNDS[name].literal_processor(connection.dialect)(value))
+        rows = connection.exec_driver_sql(sql).all()
+    for district, count, metric in rows:
         grouped[metric][district] = int(count)
     figures = [Figure(key, *FIGURES[key], sum(grouped[key].values())) for key in FIGURES]
     districts = sorted({d for counts in grouped.values() for d in counts if d})
@@ -145,11 +197,14 @@ class Metric:
     key: str
     label: str
     unit: str
-    # (actor, start, end) -> (month expression, district column, service-type column or None, value, select)
-    source: Callable[[Actor, datetime, datetime], tuple[Any, Any, Any, Any, sa.Select[Any]]]
+    # (actor, start, end, by service type) -> (month expression, district column, service-type column or None,
+    # value, select); the project is joined only when the service type is asked for
+    source: Callable[[Actor, datetime, datetime, bool], tuple[Any, Any, Any, Any, sa.Select[Any]]]
 
 
-def _organizations(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _organizations(
+    actor: Actor, start: datetime, end: datetime, by_type: bool
+) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     stmt = (
         sa.select()
         .select_from(Organization)
@@ -159,10 +214,12 @@ def _organizations(actor: Actor, start: datetime, end: datetime) -> tuple[Any, A
             Organization.verified_at < end,
         )
     )
-    return local_month(Organization.verified_at), Organization.district_code, None, sa.func.count(), stmt
+    return month_bucket(Organization.verified_at), Organization.district_code, None, sa.func.count(), stmt
 
 
-def _practitioners(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _practitioners(
+    actor: Actor, start: datetime, end: datetime, by_type: bool
+) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     stmt = (
         sa.select()
         .select_from(Employment)
@@ -174,10 +231,10 @@ def _practitioners(actor: Actor, start: datetime, end: datetime) -> tuple[Any, A
         )
     )
     value = sa.func.count(sa.distinct(Employment.practitioner_id))
-    return local_month(Employment.started_at), Organization.district_code, None, value, stmt
+    return month_bucket(Employment.started_at), Organization.district_code, None, value, stmt
 
 
-def _projects(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _projects(actor: Actor, start: datetime, end: datetime, by_type: bool) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     stmt = (
         sa.select()
         .select_from(Project)
@@ -187,14 +244,13 @@ def _projects(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, A
             Project.created_at < end,
         )
     )
-    return local_month(Project.created_at), Project.district_code, Project.service_type, sa.func.count(), stmt
+    return month_bucket(Project.created_at), Project.district_code, Project.service_type, sa.func.count(), stmt
 
 
-def _visits(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _visits(actor: Actor, start: datetime, end: datetime, by_type: bool) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     stmt = (
         sa.select()
         .select_from(SiteVisit)
-        .join(Project, Project.id == SiteVisit.project_id)
         .where(
             area_clause(actor, SiteVisit.district_code, SiteVisit.special_zone),
             SiteVisit.status.in_(ACCEPTED),
@@ -202,29 +258,33 @@ def _visits(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any
             SiteVisit.checked_in_at < end,
         )
     )
-    return local_month(SiteVisit.checked_in_at), SiteVisit.district_code, Project.service_type, sa.func.count(), stmt
+    if by_type:
+        stmt = stmt.join(Project, Project.id == SiteVisit.project_id)
+    return month_bucket(SiteVisit.checked_in_at), SiteVisit.district_code, Project.service_type, sa.func.count(), stmt
 
 
-def _documents(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _documents(
+    actor: Actor, start: datetime, end: datetime, by_type: bool
+) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     stmt = (
         sa.select()
         .select_from(ConclusionDocument)
-        .join(Project, Project.id == ConclusionDocument.project_id)
         .where(
             area_clause(actor, ConclusionDocument.district_code, ConclusionDocument.special_zone),
             ConclusionDocument.effective_at >= start,
             ConclusionDocument.effective_at < end,
         )
     )
-    month = local_month(ConclusionDocument.effective_at)
+    if by_type:
+        stmt = stmt.join(Project, Project.id == ConclusionDocument.project_id)
+    month = month_bucket(ConclusionDocument.effective_at)
     return month, ConclusionDocument.district_code, Project.service_type, sa.func.count(), stmt
 
 
-def _ratings(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _ratings(actor: Actor, start: datetime, end: datetime, by_type: bool) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     stmt = (
         sa.select()
         .select_from(Feedback)
-        .join(Project, Project.id == Feedback.project_id)
         .where(
             area_clause(actor, Feedback.district_code, Feedback.special_zone),
             Feedback.rating.is_not(None),
@@ -232,11 +292,13 @@ def _ratings(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, An
             Feedback.responded_at < end,
         )
     )
+    if by_type:
+        stmt = stmt.join(Project, Project.id == Feedback.project_id)
     value = sa.func.round(sa.func.avg(Feedback.rating), 2)
-    return local_month(Feedback.responded_at), Feedback.district_code, Project.service_type, value, stmt
+    return month_bucket(Feedback.responded_at), Feedback.district_code, Project.service_type, value, stmt
 
 
-def _warnings(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _warnings(actor: Actor, start: datetime, end: datetime, by_type: bool) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     stmt = (
         sa.select()
         .select_from(MonitoringWarning)
@@ -246,10 +308,12 @@ def _warnings(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, A
             MonitoringWarning.detected_at < end,
         )
     )
-    return local_month(MonitoringWarning.detected_at), MonitoringWarning.district_code, None, sa.func.count(), stmt
+    return month_bucket(MonitoringWarning.detected_at), MonitoringWarning.district_code, None, sa.func.count(), stmt
 
 
-def _penalties(actor: Actor, start: datetime, end: datetime) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
+def _penalties(
+    actor: Actor, start: datetime, end: datetime, by_type: bool
+) -> tuple[Any, Any, Any, Any, sa.Select[Any]]:
     first, last = month_key(to_local(start).date()), month_key(to_local(end - timedelta(seconds=1)).date())
     stmt = (
         sa.select()
@@ -300,7 +364,7 @@ def trends(actor: Actor, metric: str, months: int, by: str = "none") -> Trend:
     found = METRICS[metric]
     keys = months_back(month_key(today()), months)
     start, end = month_span(keys[0])[0], month_span(keys[-1])[1]
-    month, district, service_type, value, stmt = found.source(actor, start, end)
+    month, district, service_type, value, stmt = found.source(actor, start, end, by == "service_type")
     if by == "service_type" and service_type is None:
         raise ValidationFailed(
             "trend_grouping_unsupported", details={"fields": {"by": [f"{found.label}不区分服务类型"]}}
@@ -314,7 +378,9 @@ def trends(actor: Actor, metric: str, months: int, by: str = "none") -> Trend:
         rows = db.session.execute(grouped.group_by(month, group)).all()
     table: dict[str, dict[str, Any]] = {}
     for row in rows:
-        table.setdefault(str(row.grp), {})[row.month] = float(row.value) if metric == "ratings" else int(row.value)
+        table.setdefault(str(row.grp), {})[bucket_key(row.month)] = (
+            float(row.value) if metric == "ratings" else int(row.value)
+        )
     labels = {"none": {"all": found.label}, "district": DISTRICTS, "service_type": SERVICE_TYPES}[by]
     empty: float | int | None = None if metric == "ratings" else 0
     series = [

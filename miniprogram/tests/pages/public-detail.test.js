@@ -11,12 +11,15 @@ beforeEach(() => {
 })
 
 const ORG = { id: 4, name: '上海安消消防技术服务有限公司', credit_code: '91310101MA1FL10000', types: ['maintenance_testing'], type_names: ['维护保养检测机构'], status: 'verified', status_name: '已核准', district_code: '310101', district_name: '黄浦区' }
-const RANKING_PAGE_1 = { items: [{ rank: 1, org_id: 9, name: '甲', score: 96.5, grade: 'A' }], next_cursor: 'c2' }
-const RANKING_PAGE_2 = { items: [{ rank: 2, org_id: 4, name: ORG.name, score: 88.25, grade: 'B' }], next_cursor: null }
+const RANKED = [{ rank: 1, org_id: 9, name: '甲', score: 96.5, grade: 'A' }, { rank: 2, org_id: 4, name: ORG.name, score: 88.25, grade: 'B' }]
 const PENALTIES = [{ id: 1, decision_no: '沪消行罚决字〔2026〕第12号', article: '第二十八条', facts: '项目负责人未到现场', subject_kind: 'organization', org: { id: 4, name: ORG.name }, practitioner: null, amount_yuan: 20000, decided_on: '2026-04-02' }]
 
 function rankings() {
-  server.on('GET /api/v1/public/rankings', (req) => ({ status: 200, body: req.query.cursor === 'c2' ? RANKING_PAGE_2 : RANKING_PAGE_1 }))
+  // like the API: only the organisations asked for, each with its place in the whole ranking
+  server.on('GET /api/v1/public/rankings', (req) => {
+    const ids = String(req.query.org_ids || '').split(',').map(Number)
+    return { status: 200, body: { items: RANKED.filter((r) => ids.includes(r.org_id)), next_cursor: null } }
+  })
 }
 
 function detailEndpoints() {
@@ -48,7 +51,9 @@ describe('机构详情', () => {
     expect(text(page, '.od-name')).toBe('上海安消消防技术服务有限公司')
     expect(text(page, '.od-status')).toBe('已核准')
     expect(text(page, '.od-score-value')).toBe('88.3 分 · 等级 B · 全市第 2 名')
-    expect(server.calls('GET /api/v1/public/rankings')).toHaveLength(2) // read until the organisation was found
+    const asked = server.calls('GET /api/v1/public/rankings')
+    expect(asked).toHaveLength(1) // one call for the organisation on screen
+    expect(asked[0].query).toMatchObject({ org_ids: '4' })
     expect(text(page, '.od-penalty')).toContain('沪消行罚决字〔2026〕第12号')
     expect(text(page, '.od-penalty')).toContain('罚款 20000 元')
     expect(texts(page, '.od-practitioner')).toEqual(['陈*强 一级注册消防工程师'])
@@ -143,6 +148,7 @@ describe('首页：评分与等级', () => {
     const page = await openPage('pages/home/index')
     await wait(30)
     expect(texts(page, '.org-score')).toEqual(['88.3 分 · B 级'])
+    expect(server.calls('GET /api/v1/public/rankings').map((c) => c.query.org_ids)).toEqual(['4,5']) // one call a page
     await tap(page, '.org-item')
     expect(wx.__calls.nav).toContainEqual(['navigateTo', '/pages/org-detail/index?id=4'])
     await tap(page, '.home-penalties')

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload, load_only
 
 from backend.core import audit, geo
-from backend.core.access import Actor, area_clause, can_manage_org
+from backend.core.access import Actor, Role, area_clause, can_manage_org
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import Page, keyset_page
@@ -36,7 +37,8 @@ def _filters(stmt: sa.Select[Any], model: Any, args: dict[str, Any], names: tupl
 
 def _project_scope(actor: Actor) -> sa.ColumnElement[bool]:
     clauses: list[sa.ColumnElement[bool]] = []
-    practitioner = queries.practitioner_for_user(actor.user_id)
+    # Only a practitioner has projects as a member (the role is granted with the practitioner record).
+    practitioner = queries.practitioner_for_user(actor.user_id) if actor.has_role(Role.PRACTITIONER) else None
     if practitioner is not None:
         mine = sa.select(ProjectMember.project_id).where(ProjectMember.practitioner_id == practitioner.id)
         clauses.append(Project.id.in_(mine))
@@ -80,8 +82,14 @@ def _search_clauses(args: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
     return clauses
 
 
+def _summary_select() -> sa.Select[Any]:
+    """A summary reads these columns only: no collection, no geofence or checklist JSON, nothing decrypted."""
+    return sa.select(Project).options(lazyload("*"), load_only(*(getattr(Project, c) for c in views.SUMMARY_COLUMNS)))
+
+
 def list_projects(actor: Actor, args: dict[str, Any]) -> Page[views.ProjectSummary]:
-    stmt = _filters(sa.select(Project).where(_project_scope(actor)), Project, args, PROJECT_FILTERS)
+    base = _summary_select().where(_project_scope(actor))
+    stmt = _filters(base, Project, args, PROJECT_FILTERS)
     stmt = stmt.where(*_search_clauses(args))
     page = keyset_page(db.session, stmt, [Project.id], limit=args["limit"], cursor=args.get("cursor"))
     return Page(views.summaries(page.items), page.next_cursor)
@@ -89,7 +97,7 @@ def list_projects(actor: Actor, args: dict[str, Any]) -> Page[views.ProjectSumma
 
 def list_public_projects(args: dict[str, Any]) -> Page[views.ProjectSummary]:
     stmt = _filters(
-        sa.select(Project).where(Project.status.in_(PUBLIC_STATUSES), Project.is_trial.is_(False)),
+        _summary_select().where(Project.status.in_(PUBLIC_STATUSES), Project.is_trial.is_(False)),
         Project,
         args,
         ("district_code", "service_type", "org_id"),
@@ -161,7 +169,8 @@ def project_detail(actor: Actor, project_id: int) -> views.ProjectDetail:
 
 def _visit_scope(actor: Actor) -> sa.ColumnElement[bool]:
     clauses: list[sa.ColumnElement[bool]] = []
-    practitioner = queries.practitioner_for_user(actor.user_id)
+    # Only a practitioner has projects as a member (the role is granted with the practitioner record).
+    practitioner = queries.practitioner_for_user(actor.user_id) if actor.has_role(Role.PRACTITIONER) else None
     if practitioner is not None:
         clauses.append(SiteVisit.practitioner_id == practitioner.id)
     if actor.org_ids:

@@ -177,11 +177,41 @@ def practitioner_name(practitioner: Practitioner | None, personal: bool) -> str:
 # Builders
 
 
-def summary_fields(
-    project: Project, orgs: dict[int, tuple[str, str]], people: dict[int, Practitioner]
-) -> dict[str, Any]:
+def masked_names(ids: Iterable[int]) -> dict[int, str]:
+    """Masked names only (nothing decrypted, no certificates loaded): what a list shows of a person."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(Practitioner.id, Practitioner.name_masked).where(Practitioner.id.in_(wanted)))
+    return {row.id: row.name_masked for row in rows}
+
+
+# The Project columns summary_fields reads (lists load only these).
+SUMMARY_COLUMNS = (
+    "id",
+    "project_no",
+    "name",
+    "service_type",
+    "status",
+    "org_id",
+    "client_name",
+    "building_name",
+    "building_address",
+    "district_code",
+    "special_zone",
+    "lng",
+    "lat",
+    "contract_start",
+    "contract_end",
+    "lead_practitioner_id",
+    "published_at",
+    "created_at",
+)
+
+
+def summary_fields(project: Project, orgs: dict[int, tuple[str, str]], leads: dict[int, str]) -> dict[str, Any]:
     org_name, org_code = orgs.get(project.org_id, ("", ""))
-    lead = people.get(project.lead_practitioner_id) if project.lead_practitioner_id else None
+    lead_name = leads.get(project.lead_practitioner_id) if project.lead_practitioner_id else None
     return {
         "id": project.id,
         "project_no": project.project_no,
@@ -200,7 +230,7 @@ def summary_fields(
         "lat": project.lat,
         "contract_start": project.contract_start,
         "contract_end": project.contract_end,
-        "lead_name": lead.name_masked if lead else None,
+        "lead_name": lead_name,
         "published_at": project.published_at,
         "created_at": project.created_at,
     }
@@ -208,8 +238,8 @@ def summary_fields(
 
 def summaries(projects: list[Project]) -> list[ProjectSummary]:
     orgs = org_names(p.org_id for p in projects)
-    people = practitioners(p.lead_practitioner_id for p in projects if p.lead_practitioner_id)
-    return [ProjectSummary(**summary_fields(p, orgs, people)) for p in projects]
+    leads = masked_names(p.lead_practitioner_id for p in projects)
+    return [ProjectSummary(**summary_fields(p, orgs, leads)) for p in projects]
 
 
 def _client(project: Project, disclosure: Disclosure) -> ClientView:
@@ -246,7 +276,8 @@ def detail(
     visits: list[VisitView],
 ) -> ProjectDetail:
     people = practitioners(m.practitioner_id for m in project.members)
-    fields = summary_fields(project, org_names([project.org_id]), people)
+    leads = {pid: person.name_masked for pid, person in people.items()}
+    fields = summary_fields(project, org_names([project.org_id]), leads)
     if disclosure.personal and project.lead_practitioner_id in people:
         fields["lead_name"] = people[project.lead_practitioner_id].name
     members = [
