@@ -53,6 +53,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup
+	bash scripts/system-deps.sh --bench
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:

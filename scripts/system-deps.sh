@@ -10,6 +10,8 @@ command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v node >/dev/null || need+=(nodejs npm)
 # --test: the browser end-to-end tests drive Debian's Chromium through playwright-core
 if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then need+=(chromium); fi
+# --bench: the read-load benchmark drives gunicorn with wrk
+if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null; then need+=(wrk); fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
