@@ -25,7 +25,7 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     from backend import cli, modules
     from backend.bootstrap import register_adapter_errors
     from backend.core import audit
-    from backend.core.api import register_error_handlers, register_jwt_loaders
+    from backend.core.api import install_bounded_ints, register_error_handlers, register_jwt_loaders
     from backend.core.crypto import Keyring, parse_keys, set_keyring
     from backend.core.db import db
     from backend.extensions import api, jwt
@@ -52,6 +52,7 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
         audit.install(db.session)
     jwt.init_app(app)
     register_jwt_loaders(jwt)
+    install_bounded_ints(app, api)
     api.init_app(app)
     register_error_handlers(app)
     register_adapter_errors()

@@ -2,6 +2,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
 
+import { ICONS } from '@/icons'
 import { canSee, hasPermission, homePage, menuFor, PAGES } from '@/pages'
 import { buildRoutes, createAdminRouter, guard } from '@/router'
 
@@ -10,6 +11,10 @@ import { ME_CORPS, ME_EXPORTER, ME_HUANGPU, ME_ORG_ADMIN } from './helpers'
 const names = (menu) => menu.flatMap((g) => g.pages.map((p) => p.name))
 
 describe('menu by role', () => {
+  it('has an icon for every page', () => {
+    expect(PAGES.filter((p) => !ICONS[p.icon]).map((p) => p.name)).toEqual([])
+  })
+
   it('offers the corps admin the dashboard and every corps page', () => {
     const menu = menuFor(ME_CORPS)
     expect(menu.map((g) => g.title)).toContain('总队管理')

@@ -16,6 +16,7 @@ from flask_jwt_extended import default_callbacks, get_jwt, get_jwt_header, verif
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .access import ANONYMOUS, AUTHENTICATED, PUBLIC, REFRESH, ROLE_NAMES, Actor
 from .errors import STATUS_CODES, DomainError, Forbidden, Unauthorized, error_body
@@ -157,6 +158,25 @@ class ErrorSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "稳定的机器可读错误码，例如 code_invalid"})
     message = ma.fields.String(required=True, metadata={"description": "中文错误提示"})
     details = ma.fields.Dict(required=True, metadata={"description": "字段错误等详细信息"})
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: ids fit a 64-bit integer column, so a larger number is a 404 like any unknown
+    id (not an overflow in the database driver); the bound is published in the OpenAPI document."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max)
+
+
+MAX_ID = 2**63 - 1
+
+
+def install_bounded_ints(app: Flask, api: flask_smorest.Api) -> None:
+    """Before the blueprints are registered: every `<int:…>` route uses the bounded converter."""
+    from flask_smorest.spec.plugins import integerconverter2paramschema
+
+    app.url_map.converters["int"] = BoundedIntConverter
+    api.register_converter(BoundedIntConverter, integerconverter2paramschema)
 
 
 class Api(flask_smorest.Api):

@@ -24,6 +24,7 @@ MODULES = (
     "lifecycle",
     "monitoring",
     "golive",
+    "exports",
     "webui",
 )
 

@@ -341,3 +341,17 @@ def test_times_carry_the_shanghai_offset(client: Any, ctx: Any) -> None:
         json={"phone": "13812340014", "name": "时间 测试", "jurisdiction": "310101"},
     )
     assert r.get_json()["created_at"].endswith("+08:00")
+
+
+def test_an_id_beyond_64_bits_is_an_unknown_resource_and_the_bound_is_published(client: Any) -> None:
+    huge = 2**64
+    for url in (f"/api/v1/public/orgs/{huge}", f"/api/v1/public/projects/{huge}"):
+        r = client.get(url)
+        assert r.status_code == 404 and r.get_json()["code"] == "not_found"
+    assert client.get(f"/api/v1/public/orgs/{2**63 - 1}").status_code == 404  # in range: looked up, not found
+    spec = client.get("/api/openapi.json").get_json()
+    parameters = [p for item in spec["paths"].values() for p in item.get("parameters", [])]
+    parameters += [p for item in spec["paths"].values() for op in item.values() if isinstance(op, dict)
+                   for p in op.get("parameters", [])]  # fmt: skip
+    bounded = [p["schema"] for p in parameters if p.get("in") == "path" and p["schema"].get("type") == "integer"]
+    assert bounded and all(s.get("maximum") == 2**63 - 1 for s in bounded)

@@ -85,5 +85,7 @@ export function useKeysetList(fetchPage, { pageSize = 20, filters = () => ({}), 
     next,
     prev,
     collectAll,
+    /** The filters the list is showing now (the server-side export asks for the same rows). */
+    currentFilters: () => ({ ...filters() }),
   }
 }

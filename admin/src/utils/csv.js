@@ -1,5 +1,6 @@
-// CSV export of what a list shows. Built in the browser from the API's rows (so it carries exactly the
-// masking and the jurisdiction filter the API applied); a server-side export can replace it later.
+// In-browser CSV of rows already fetched from the API (so it carries exactly the API's masking and jurisdiction
+// filter). Lists are exported by the server (POST /exports, see ExportButton); this remains for a list the server
+// has no export source for.
 
 const FORMULA_START = /^[=+\-@\t\r]/
 

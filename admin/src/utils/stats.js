@@ -56,3 +56,58 @@ export function normalizeSummary(data) {
     districtMetric: data.district_metric || data.by_district_label || '',
   }
 }
+
+// --- trends (GET /stats/trends) --------------------------------------------------------------------------
+
+export const TREND_METRICS = [
+  { value: 'visits', label: '现场执业（有效签到）' },
+  { value: 'projects', label: '新登记项目' },
+  { value: 'warnings', label: '预警' },
+  { value: 'documents', label: '生效的书面结论文件' },
+  { value: 'practitioners', label: '新入职从业人员' },
+  { value: 'organizations', label: '新核准机构' },
+  { value: 'penalties', label: '行政处罚' },
+  { value: 'ratings', label: '委托单位平均评分' },
+]
+
+/** An ECharts option for a trend answer {label, unit, months, series: [{key, label, values}]}. */
+export function trendOption(trend, { type = 'line' } = {}) {
+  const months = trend?.months || []
+  const series = (trend?.series || []).map((s) => ({
+    name: s.label,
+    type,
+    smooth: type === 'line',
+    stack: type === 'bar' && trend.series.length > 1 ? 'total' : undefined,
+    connectNulls: false,
+    data: s.values,
+  }))
+  return {
+    grid: { left: 48, right: 16, top: series.length > 1 ? 56 : 32, bottom: 28 },
+    legend: series.length > 1 ? { type: 'scroll', top: 0 } : undefined,
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: months.map((m) => `${Number(m.slice(5))}月`) },
+    yAxis: { type: 'value', name: trend?.unit || '', minInterval: trend?.metric === 'ratings' ? undefined : 1 },
+    series,
+  }
+}
+
+/** The total of a trend's last month (the headline next to the chart). */
+export function latestTotal(trend) {
+  const last = (trend?.months?.length || 0) - 1
+  if (last < 0) return null
+  let sum = null
+  for (const s of trend.series || []) {
+    const v = s.values?.[last]
+    if (typeof v === 'number') sum = (sum ?? 0) + v
+  }
+  return sum
+}
+
+/** Whether the browser can draw a canvas chart (not in tests' happy-dom): charts are left out where it cannot. */
+export function canvasSupported() {
+  try {
+    return Boolean(document.createElement('canvas').getContext('2d'))
+  } catch {
+    return false
+  }
+}
