@@ -16,7 +16,7 @@ import {
   flatFieldErrors,
   formatRate,
   noteError,
-  rankPractitioners,
+  rankedRow,
   recentMonths,
   reportQuery,
   reportState,
@@ -212,15 +212,9 @@ describe('scores', () => {
     expect(option.series[1].data).toEqual([5, 7, 7, 3, 2, 2])
   })
 
-  it('ranks practitioners by score, ties sharing a rank, unscored last', () => {
-    const people = [{ id: 1, name_masked: '甲*' }, { id: 2, name_masked: '乙*' }, { id: 3, name_masked: '丙*' }, { id: 4, name_masked: '丁*' }]
-    const scores = [{ name: '甲*', score: 80, grade: 'B' }, { name: '乙*', score: 92, grade: 'A' }, null, { name: '丁*', score: 80, grade: 'B' }]
-    expect(rankPractitioners(people, scores).map((r) => [r.id, r.rank])).toEqual([
-      [2, 1],
-      [1, 2],
-      [4, 2],
-      [3, null],
-    ])
+  it("shows the server's practitioner ranking as it came", () => {
+    const item = { rank: 2, practitioner_id: 7, name_masked: '张*明', org_id: 1, org_name: '甲', score: 88.5, grade: 'B', computed_at: null }
+    expect(rankedRow(item)).toEqual({ id: 7, rank: 2, name: '张*明', score: 88.5, grade: 'B' })
   })
 
   it('renders the factor table with the sum', async () => {

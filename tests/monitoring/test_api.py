@@ -309,3 +309,34 @@ def test_public_ranking_needs_no_login_and_shows_no_personal_data(client: Any, c
     assert [(i["org_id"], i["rank"]) for i in r.get_json()["items"]] == [(last["org_id"], last["rank"])]
     assert last["rank"] > 1
     assert client.get("/api/v1/public/rankings?org_ids=abc").status_code == 422
+
+
+def test_practitioners_are_ranked_within_what_the_caller_sees(client: Any, ctx: Any) -> None:
+    from backend.modules.monitoring import scores
+    from backend.modules.monitoring.models import Score
+
+    world = _scanned_world()
+    scores.recompute_all()
+    expected = db.session.execute(
+        sa.select(Score.subject_id, Score.score_tenths)
+        .where(Score.subject_kind == "practitioner", Score.org_id == world.org.id)
+        .order_by(Score.score_tenths.desc(), Score.subject_id)
+    ).all()
+    assert len(expected) >= 2
+    url = "/api/v1/monitoring/rankings/practitioners"
+    for viewer in (world.supervisor, world.org.admin):
+        r = client.get(url, headers=h(viewer))
+        assert r.status_code == 200, r.get_json()
+        items = r.get_json()["items"]
+        assert [(i["practitioner_id"], round(i["score"] * 10)) for i in items] == [tuple(e) for e in expected]
+        assert items[0]["rank"] == 1 and all(i["org_id"] == world.org.id for i in items)
+        assert "张*明" in {i["name_masked"] for i in items} and "张伟明" not in json.dumps(items, ensure_ascii=False)
+    # paging by cursor keeps the order
+    first = client.get(f"{url}?limit=1", headers=h(world.supervisor)).get_json()
+    second = client.get(f"{url}?limit=1&cursor={first['next_cursor']}", headers=h(world.supervisor)).get_json()
+    assert [first["items"][0]["practitioner_id"], second["items"][0]["practitioner_id"]] == [e[0] for e in expected[:2]]
+    # another district sees none of them; a practitioner and a stranger are refused
+    huangpu = make_user(roles=("supervisor",), jurisdiction=HUANGPU)
+    assert client.get(url, headers=h(huangpu)).get_json()["items"] == []
+    assert client.get(url, headers=h(world.lead.login)).status_code == 403
+    assert client.get(url).status_code == 401

@@ -18,6 +18,8 @@ from .schemas import (
     JobRefSchema,
     NotificationQuerySchema,
     NotificationSchema,
+    PractitionerRankingPageSchema,
+    PractitionerRankingQuerySchema,
     ProjectTrackingDetailSchema,
     ProjectTrackingSchema,
     RankingPageSchema,
@@ -308,6 +310,16 @@ class PractitionerScore(MethodView):
     def get(self, practitioner_id: int) -> Any:
         """从业人员画像评分及各项得分（本人、所在机构、辖区监督人员可见）"""
         return scores.practitioner_score(current_actor(), practitioner_id)
+
+
+@blp.route("/rankings/practitioners")
+class PractitionerRankings(MethodView):
+    @blp.access(*SUPERVISORS_AND_ORGS)
+    @blp.arguments(PractitionerRankingQuerySchema, location="query")
+    @blp.response(200, PractitionerRankingPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """从业人员画像排名（监督人员：辖区内；机构：本机构人员；姓名脱敏）"""
+        return scores.practitioner_rankings(current_actor(), args)
 
 
 @public_blp.route("/rankings")

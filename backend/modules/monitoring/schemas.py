@@ -386,3 +386,24 @@ class RankingItemSchema(BaseSchema):
 class RankingPageSchema(BaseSchema):
     items = ma.fields.List(ma.fields.Nested(RankingItemSchema))
     next_cursor = ma.fields.String(allow_none=True)
+
+
+class PractitionerRankingQuerySchema(PageArgsSchema):
+    district_code = _district()
+    org_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**62), metadata={"description": "所在机构"})
+
+
+class PractitionerRankingItemSchema(BaseSchema):
+    rank = ma.fields.Integer(metadata={"description": "在可见范围（及筛选条件）内的名次"})
+    practitioner_id = ma.fields.Integer()
+    name_masked = ma.fields.String(metadata={"description": "姓名（脱敏）"})
+    org_id = ma.fields.Integer(allow_none=True)
+    org_name = ma.fields.String(allow_none=True)
+    score = ma.fields.Float()
+    grade = ma.fields.String()
+    computed_at = LocalDateTime()
+
+
+class PractitionerRankingPageSchema(BaseSchema):
+    items = ma.fields.List(ma.fields.Nested(PractitionerRankingItemSchema))
+    next_cursor = ma.fields.String(allow_none=True)

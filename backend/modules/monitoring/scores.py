@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from backend.core.access import Actor
+from backend.core.access import Actor, area_clause
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import decode_cursor, encode_cursor
@@ -512,3 +512,76 @@ def rankings(args: dict[str, Any]) -> RankingPage:
     items = [Ranked(r.rank, r.Organization, r.score_tenths, r.grade, r.computed_at) for r in rows[: args["limit"]]]
     cursor = encode_cursor([items[-1].score_tenths, items[-1].org.id]) if len(rows) > args["limit"] else None
     return RankingPage(items, cursor)
+
+
+# --- practitioners ranked, for their supervisors and employers ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankedPractitioner:
+    rank: int
+    practitioner_id: int
+    name_masked: str
+    org_id: int | None
+    org_name: str | None
+    score_tenths: int
+    grade: str
+    computed_at: Any
+
+    @property
+    def score(self) -> float:
+        return self.score_tenths / 10
+
+
+@dataclass
+class PractitionerRankingPage:
+    items: list[RankedPractitioner]
+    next_cursor: str | None
+
+
+def practitioner_rankings(actor: Actor, args: dict[str, Any]) -> PractitionerRankingPage:
+    """Practitioners by score within what the caller sees: a supervisor its jurisdiction (by the employer's place,
+    as the score recorded it), an organisation its own staff. Ranks are within that set (and the filters)."""
+    if actor.is_supervisory:
+        scope = area_clause(actor, Score.district_code, Score.special_zone)
+    elif actor.org_ids:
+        scope = Score.org_id.in_(sorted(actor.org_ids))
+    else:
+        raise Forbidden("forbidden")
+    ranked = sa.select(
+        Score.subject_id.label("practitioner_id"),
+        Score.org_id,
+        Score.score_tenths,
+        Score.grade,
+        Score.computed_at,
+        sa.func.rank().over(order_by=Score.score_tenths.desc()).label("rank"),
+    ).where(Score.subject_kind == "practitioner", Score.is_trial.is_(False), scope)
+    if args.get("org_id"):
+        ranked = ranked.where(Score.org_id == args["org_id"])
+    if args.get("district_code"):
+        ranked = ranked.where(Score.district_code == args["district_code"])
+    sub = ranked.subquery()
+    stmt = (
+        sa.select(sub, Practitioner.name_masked, Organization.name.label("org_name"))
+        .join(Practitioner, Practitioner.id == sub.c.practitioner_id)
+        .outerjoin(Organization, Organization.id == sub.c.org_id)
+    )
+    if args.get("cursor"):
+        score_tenths, practitioner_id = decode_cursor(args["cursor"], ["int", "int"])
+        stmt = stmt.where(
+            sa.or_(
+                sub.c.score_tenths < score_tenths,
+                sa.and_(sub.c.score_tenths == score_tenths, sub.c.practitioner_id > practitioner_id),
+            )
+        )
+    limit = args["limit"]
+    rows = db.session.execute(stmt.order_by(sub.c.score_tenths.desc(), sub.c.practitioner_id).limit(limit + 1)).all()
+    items = [
+        RankedPractitioner(
+            r.rank, r.practitioner_id, r.name_masked, r.org_id, r.org_name, r.score_tenths, r.grade, r.computed_at
+        )
+        for r in rows[:limit]
+    ]
+    last = items[-1] if items else None
+    cursor = encode_cursor([last.score_tenths, last.practitioner_id]) if last and len(rows) > limit else None
+    return PractitionerRankingPage(items, cursor)

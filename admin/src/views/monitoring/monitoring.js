@@ -295,22 +295,7 @@ export async function saveProtectedFile(client, path, filename) {
   return blob
 }
 
-/** Practitioners ranked by score (highest first, unscored last); names exactly as the API returned them. */
-export function rankPractitioners(people, scores) {
-  const rows = people.map((p, i) => {
-    const s = scores[i]
-    return { id: p.id, name: s?.name || p.name_masked || p.name, score: s ? s.score : null, grade: s?.grade || null }
-  })
-  rows.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || a.id - b.id)
-  let rank = 0
-  let previous = null
-  rows.forEach((r, i) => {
-    if (r.score === null) r.rank = null
-    else {
-      if (r.score !== previous) rank = i + 1
-      previous = r.score
-      r.rank = rank
-    }
-  })
-  return rows
+/** A row of the server's practitioner ranking as the scores page shows it (names as the API returned them). */
+export function rankedRow(item) {
+  return { id: item.practitioner_id, rank: item.rank, name: item.name_masked, score: item.score, grade: item.grade }
 }
