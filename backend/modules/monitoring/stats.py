@@ -77,7 +77,9 @@ def summary_params(now: datetime | None = None) -> dict[str, Any]:
     return {
         "day_start": day_start,
         "day_end": day_end,
-        "since": moment - timedelta(hours=ON_SITE_HOURS),
+        # to the minute: the statement's text then stays the same for a minute, and psycopg prepares a statement
+        # run that often (a new text each request was parsed and planned anew, as long again as the aggregates)
+        "since": (moment - timedelta(hours=ON_SITE_HOURS)).replace(second=0, microsecond=0),
         "year_start": date(today().year, 1, 1),
     }
 
