@@ -26,4 +26,9 @@ def test_api_conforms(case: Any, app: Any) -> None:
     with app.app_context():
         admin = make_user(roles=("corps_admin",))
     response = case.call(headers=admin.headers)
+    # raises on a 5xx, a body that does not match its schema, or a wrong content type
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
+    assert response.status_code < 500
+    if response.status_code >= 400:  # every error answers in the one shape, with a Chinese message
+        body = response.json()
+        assert set(body) == {"code", "message", "details"} and body["code"] and body["message"]

@@ -6,13 +6,9 @@ a warning rests on what they record. Call inside an app context."""
 
 from __future__ import annotations
 
-import csv
 import io
-import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
@@ -34,40 +30,8 @@ from backend.modules.realname.models import Certificate, Employment, Organizatio
 from backend.modules.supervision.models import Penalty, SpotCheck
 from tests.factories import Login, make_user
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-PLACES_CSV = SHARED / "sites" / "wikidata_shanghai_places.csv"
-
-HUANGPU = "310101"
-XUHUI = "310104"
-PUDONG = "310115"
-
-_serial = itertools.count(1)
-
-
-def serial() -> int:
-    return next(_serial)
-
-
-@dataclass(frozen=True)
-class Place:
-    label: str
-    lng: float
-    lat: float
-    adcode: str
-
-
-@cache
-def places() -> tuple[Place, ...]:
-    with PLACES_CSV.open(encoding="utf-8") as handle:
-        return tuple(
-            Place(row["label"], float(row["lng_wgs84"]), float(row["lat_wgs84"]), row["adcode_derived"])
-            for row in csv.DictReader(handle)
-            if row["adcode_derived"] and row["lng_wgs84"]
-        )
-
-
-def place_in(adcode: str, index: int = 0) -> Place:
-    return [p for p in places() if p.adcode == adcode][index]
+# Districts, places (real Wikidata places in Shanghai) and serial numbers as the supervision tests make them.
+from tests.supervision.builders import HUANGPU, PUDONG, XUHUI, place_in, serial
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

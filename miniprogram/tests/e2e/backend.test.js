@@ -8,44 +8,14 @@
  *      still every act is stored exactly once, in order.
  */
 const fs = require('fs')
-const os = require('os')
 const path = require('path')
-const { installWx } = require('../helpers/wx')
+const { useRealBackend, until } = require('../helpers/e2e')
 const { httpTransport } = require('../helpers/http-transport')
-const { startBackend } = require('../helpers/backend')
 const { openPage, tap, input, text, texts, find } = require('../helpers/page')
 
 jest.setTimeout(120000)
 
-let backend
-let fsRoot
-
-beforeAll(async () => {
-  backend = await startBackend({ seedCheckIn: true })
-}, 180000)
-
-afterAll(() => {
-  if (backend) backend.stop()
-})
-
-beforeEach(() => {
-  jest.resetModules()
-  fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-wx-'))
-  installWx({ transport: httpTransport, fsRoot })
-  require('../../src/utils/config').setBaseUrlOverride(backend.baseUrl)
-})
-
-afterEach(() => {
-  fs.rmSync(fsRoot, { recursive: true, force: true })
-})
-
-async function until(check, what) {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error('timed out waiting for ' + what)
-}
+const e2e = useRealBackend()
 
 async function agree(page) {
   find(page, '.login-agree').dispatchEvent('change', { detail: { value: ['agree'] } })
@@ -60,7 +30,7 @@ test('SMS login on the login page, then the "me" page shows GET /me', async () =
   await input(login, '.login-phone', phone)
   await tap(login, '.login-send-code')
   await until(() => /秒后重发/.test(text(login, '.login-send-code')), 'the code to be sent')
-  await input(login, '.login-code', backend.smsCode(phone))
+  await input(login, '.login-code', e2e.backend.smsCode(phone))
   await tap(login, '.login-submit')
   await until(() => session.isLoggedIn(), 'the login')
   login.instance.stopCountdown()
@@ -77,7 +47,7 @@ test('SMS login on the login page, then the "me" page shows GET /me', async () =
 
 test('WeChat login of an unbound user binds the phone by SMS code and logs in', async () => {
   const session = require('../../src/utils/session')
-  const code = backend.python("from backend.adapters.wechat.simulator import simulator_issue_login_code; print(simulator_issue_login_code('e2e-wechat-user'))")
+  const code = e2e.backend.python("from backend.adapters.wechat.simulator import simulator_issue_login_code; print(simulator_issue_login_code('e2e-wechat-user'))")
   wx.__loginCode = code
   const phone = '13712349999'
   const login = await openPage('pages/login/index')
@@ -87,7 +57,7 @@ test('WeChat login of an unbound user binds the phone by SMS code and logs in', 
   await input(login, '.login-phone', phone)
   await tap(login, '.login-send-code')
   await until(() => /秒后重发/.test(text(login, '.login-send-code')), 'the bind code')
-  await input(login, '.login-code', backend.smsCode(phone))
+  await input(login, '.login-code', e2e.backend.smsCode(phone))
   await tap(login, '.login-submit')
   await until(() => session.isLoggedIn(), 'the bound login')
   login.instance.stopCountdown()
@@ -97,21 +67,21 @@ test('WeChat login of an unbound user binds the phone by SMS code and logs in', 
 })
 
 test('offline check-in, work record and check-out are each stored exactly once after reconnecting', async () => {
-  const facts = backend.facts
+  const facts = e2e.backend.facts
   const api = require('../../src/utils/api')
   const session = require('../../src/utils/session')
   const queue = require('../../src/utils/offline-queue')
 
   // log in as the seeded practitioner through the API module, as the login page does
   await api.post('/auth/sms-codes', { phone: facts.phone, purpose: 'login' }, { auth: false })
-  session.save(await api.post('/auth/sms-login', { phone: facts.phone, code: backend.smsCode(facts.phone) }, { auth: false }))
+  session.save(await api.post('/auth/sms-login', { phone: facts.phone, code: e2e.backend.smsCode(facts.phone) }, { auth: false }))
 
   // the app starts as WeChat starts it: App({onLaunch}) begins listening to the network
   global.App = (def) => def.onLaunch()
   require('../../src/app')
 
   // the camera's photo (a temp file), and the phone standing at the project in GCJ-02
-  const temp = path.join(fsRoot, 'tmp-photo.jpg')
+  const temp = path.join(e2e.fsRoot, 'tmp-photo.jpg')
   fs.copyFileSync(facts.photo, temp)
   wx.__media = { tempFiles: [{ tempFilePath: temp, size: fs.statSync(temp).size, fileType: 'image' }] }
   wx.__location = { longitude: facts.lng_gcj02, latitude: facts.lat_gcj02, accuracy: 12 }

@@ -5,12 +5,7 @@
  *   the district supervisor, standing at the site, finds the project with "nearby" and starts a real-time spot
  *   check on the project page. Every request goes over HTTP to the server.
  */
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const { installWx } = require('../helpers/wx')
-const { httpTransport } = require('../helpers/http-transport')
-const { startBackend } = require('../helpers/backend')
+const { useRealBackend, until } = require('../helpers/e2e')
 const { openPage, tap, input, text, texts, find, settle } = require('../helpers/page')
 
 jest.setTimeout(180000)
@@ -44,38 +39,12 @@ with app.app_context():
     print(json.dumps({"org_id": org_id, "practitioner_id": person.id}))
 `
 
-let backend
-let fsRoot
-let extra
-
-beforeAll(async () => {
-  backend = await startBackend({ seedCheckIn: true })
-  extra = JSON.parse(backend.python(SETUP))
-}, 240000)
-
-afterAll(() => {
-  if (backend) backend.stop()
+const e2e = useRealBackend({
+  setup: (backend) => JSON.parse(backend.python(SETUP)),
+  afterInstall: (wx) => {
+    wx.setNavigationBarTitle = jest.fn()
+  },
 })
-
-beforeEach(() => {
-  jest.resetModules()
-  fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-wx-'))
-  installWx({ transport: httpTransport, fsRoot })
-  wx.setNavigationBarTitle = jest.fn()
-  require('../../src/utils/config').setBaseUrlOverride(backend.baseUrl)
-})
-
-afterEach(() => {
-  fs.rmSync(fsRoot, { recursive: true, force: true })
-})
-
-async function until(check, what) {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error('timed out waiting for ' + what)
-}
 
 // One SMS login per phone for the whole file (the server allows one code a minute per number).
 const logins = {}
@@ -86,25 +55,25 @@ async function loginAs(phone) {
   session.clear()
   if (!logins[phone]) {
     await api.post('/auth/sms-codes', { phone, purpose: 'login' }, { auth: false })
-    logins[phone] = await api.post('/auth/sms-login', { phone, code: backend.smsCode(phone) }, { auth: false })
+    logins[phone] = await api.post('/auth/sms-login', { phone, code: e2e.backend.smsCode(phone) }, { auth: false })
   }
   session.save(logins[phone])
   return session
 }
 
 test('org admin registers a project by map pick → practitioner checks in → supervisor finds it nearby and spot-checks', async () => {
-  const facts = backend.facts
+  const facts = e2e.backend.facts
   const api = require('../../src/utils/api')
   // ~80 m north-east of the seeded place, in GCJ-02 as the map component reports a tap
   const pick = { lng: facts.lng_gcj02 + 0.0006, lat: facts.lat_gcj02 + 0.0004 }
 
   // 1. The org admin registers the project on the page, tapping the site on the map.
   const session = await loginAs(ADMIN_PHONE)
-  expect(session.activeRole()).toMatchObject({ role: 'org_admin', org_id: extra.org_id })
+  expect(session.activeRole()).toMatchObject({ role: 'org_admin', org_id: e2e.extra.org_id })
   wx.__location = { longitude: facts.lng_gcj02, latitude: facts.lat_gcj02, accuracy: 20 }
   const form = await openPage('org/pages/project-new/index')
   await until(() => (form.instance.data.leads || []).length > 0, 'the staff who may lead')
-  expect(form.instance.data.leads[0]).toMatchObject({ id: extra.practitioner_id })
+  expect(form.instance.data.leads[0]).toMatchObject({ id: e2e.extra.practitioner_id })
   await input(form, '.pn-name', '外滩源大楼消防设施维护保养')
   await input(form, '.pn-client', '上海外滩源物业管理有限公司')
   await input(form, '.pn-contact', '周丽华')
@@ -166,7 +135,7 @@ test('org admin registers a project by map pick → practitioner checks in → s
 
 // Uses the project the test above registered.
 test('the keyword search and the radius: a far-away point does not find the project', async () => {
-  const facts = backend.facts
+  const facts = e2e.backend.facts
   await loginAs(SUPERVISOR_PHONE)
   const search = await openPage('supervisor/pages/projects/index')
   await input(search, '.sp-q', '外滩源大楼')

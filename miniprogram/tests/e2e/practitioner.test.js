@@ -8,51 +8,21 @@
  * (backend.test.js covers the offline check-in / record / check-out sequence; this file adds the photos.)
  */
 const fs = require('fs')
-const os = require('os')
 const path = require('path')
-const { installWx } = require('../helpers/wx')
+const { useRealBackend, until } = require('../helpers/e2e')
 const { httpTransport } = require('../helpers/http-transport')
-const { startBackend } = require('../helpers/backend')
 const { SHARED_DATA } = require('../helpers/repo')
 const { openPage, tap, input, text, texts, find } = require('../helpers/page')
 const { installCanvas, scribble, withBase64Reads } = require('../helpers/practitioner')
 
 jest.setTimeout(180000)
 
-let backend
-let fsRoot
-
-beforeAll(async () => {
-  backend = await startBackend({ seedCheckIn: true })
-}, 180000)
-
-afterAll(() => {
-  if (backend) backend.stop()
-})
-
-beforeAll(() => {
-  jest.resetModules()
-  fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-wx-'))
-  installWx({ transport: httpTransport, fsRoot })
-  withBase64Reads(wx)
-  require('../../src/utils/config').setBaseUrlOverride(backend.baseUrl)
-})
-
-afterAll(() => {
-  if (fsRoot) fs.rmSync(fsRoot, { recursive: true, force: true })
-})
-
-async function until(check, what) {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error('timed out waiting for ' + what)
-}
+// The tests run in order and share one wx: one practitioner's day.
+const e2e = useRealBackend({ perTest: false, afterInstall: withBase64Reads })
 
 /** A picture "taken now": a temp copy of a file from ../shared/data/faces, as wx.chooseMedia gives it. */
 function camera(name) {
-  const temp = path.join(fsRoot, 'tmp-' + Date.now() + '-' + name)
+  const temp = path.join(e2e.fsRoot, 'tmp-' + Date.now() + '-' + name)
   fs.copyFileSync(path.join(SHARED_DATA, 'faces', name), temp)
   return { tempFiles: [{ tempFilePath: temp, size: fs.statSync(temp).size, fileType: 'image' }] }
 }
@@ -69,14 +39,14 @@ test('public search finds the organisation without logging in', async () => {
 
 test('login by SMS code as the practitioner', async () => {
   const session = require('../../src/utils/session')
-  const phone = backend.facts.phone
+  const phone = e2e.backend.facts.phone
   const login = await openPage('pages/login/index', { mode: 'sms' })
   find(login, '.login-agree').dispatchEvent('change', { detail: { value: ['agree'] } })
   await new Promise((r) => setTimeout(r, 0))
   await input(login, '.login-phone', phone)
   await tap(login, '.login-send-code')
   await until(() => /秒后重发/.test(text(login, '.login-send-code')), 'the code to be sent')
-  await input(login, '.login-code', backend.smsCode(phone))
+  await input(login, '.login-code', e2e.backend.smsCode(phone))
   await tap(login, '.login-submit')
   await until(() => session.isLoggedIn(), 'the login')
   login.instance.stopCountdown()
@@ -90,7 +60,7 @@ test('login by SMS code as the practitioner', async () => {
 let checkIn
 
 test('check-in with a real face photo, then a work record with a photo', async () => {
-  const facts = backend.facts
+  const facts = e2e.backend.facts
   const api = require('../../src/utils/api')
   const queue = require('../../src/utils/offline-queue')
   wx.__media = camera('obama2.jpg')
@@ -122,11 +92,11 @@ test('check-in with a real face photo, then a work record with a photo', async (
 test('the handwritten signature, then signing the conclusion document after a face check', async () => {
   const api = require('../../src/utils/api')
   const seeded = JSON.parse(
-    backend.python("from tests.miniprogram_e2e.seed_practitioner import main; main('" + backend.facts.phone + "')"),
+    e2e.backend.python("from tests.miniprogram_e2e.seed_practitioner import main; main('" + e2e.backend.facts.phone + "')"),
   )
   // what the canvas exports: a real PNG with a stroke on a transparent background
-  const png = path.join(fsRoot, 'signature.png')
-  backend.python(
+  const png = path.join(e2e.fsRoot, 'signature.png')
+  e2e.backend.python(
     'from PIL import Image, ImageDraw\n' +
       "im = Image.new('RGBA', (600, 300), (0, 0, 0, 0))\n" +
       'ImageDraw.Draw(im).line([(80, 200), (200, 90), (330, 210), (480, 100)], fill=(0, 0, 0, 255), width=6)\n' +
@@ -165,7 +135,7 @@ test('the handwritten signature, then signing the conclusion document after a fa
 })
 
 test('offline: a work record with two photos is queued, and after reconnecting each is stored exactly once', async () => {
-  const facts = backend.facts
+  const facts = e2e.backend.facts
   const api = require('../../src/utils/api')
   const queue = require('../../src/utils/offline-queue')
 

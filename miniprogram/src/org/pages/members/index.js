@@ -4,7 +4,7 @@
  */
 const api = require('../../../utils/api')
 const { display } = require('../../../utils/time')
-const { listMethods } = require('../../utils/paged')
+const { listMethods } = require('../../../utils/paged')
 const { orgContext } = require('../../utils/role')
 
 const POSITIONS = [

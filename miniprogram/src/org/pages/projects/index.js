@@ -1,6 +1,6 @@
 /** The organisation's projects (newest first), each opening its maintenance plan; a button registers a new one. */
 const { display } = require('../../../utils/time')
-const { listMethods } = require('../../utils/paged')
+const { listMethods } = require('../../../utils/paged')
 const { orgContext } = require('../../utils/role')
 
 Component({

@@ -1,7 +1,7 @@
 /** Warnings about the organisation, its practitioners and projects: read the summary, acknowledge with a note. */
 const api = require('../../../utils/api')
 const { display } = require('../../../utils/time')
-const { listMethods } = require('../../utils/paged')
+const { listMethods } = require('../../../utils/paged')
 const { orgContext } = require('../../utils/role')
 
 const SEVERITY = { high: '高', medium: '中', low: '低' }

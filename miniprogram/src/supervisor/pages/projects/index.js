@@ -3,7 +3,7 @@
  * (wx.getLocation in GCJ-02, sent as is with near_crs=gcj02; the server converts and filters by radius).
  */
 const coords = require('../../../utils/coords')
-const { listMethods } = require('../../utils/paged')
+const { listMethods } = require('../../../utils/paged')
 const { supervisorContext } = require('../../utils/role')
 
 const RADII = [300, 500, 1000, 2000, 5000]

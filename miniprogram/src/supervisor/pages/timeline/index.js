@@ -5,7 +5,7 @@
  */
 const api = require('../../../utils/api')
 const { display } = require('../../../utils/time')
-const { listMethods } = require('../../utils/paged')
+const { listMethods } = require('../../../utils/paged')
 const { supervisorContext } = require('../../utils/role')
 
 const KINDS = {
