@@ -15,6 +15,7 @@ from flask import Flask, current_app, g, jsonify, request
 from flask_jwt_extended import default_callbacks, get_jwt, get_jwt_header, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -287,6 +288,16 @@ def _adapter_error_response(exc: Exception) -> Any:
     return None
 
 
+def _out_of_range(exc: BaseException) -> bool:
+    """SQLite refuses an integer beyond 64 bits with OverflowError; PostgreSQL with SQLSTATE 22003."""
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, sa_exc.StatementError):
+        orig = exc.orig
+        return isinstance(orig, OverflowError) or getattr(orig, "sqlstate", None) == "22003"
+    return False
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError) -> Any:
@@ -300,6 +311,15 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Any:
         if isinstance(exc, HTTPException):
             return exc
+        if _out_of_range(exc):
+            # A number in the request larger than its column holds (an id beyond 64 bits, say): the request's
+            # fault, not the system's. Nothing was written: the statement failed, the transaction is rolled back.
+            from .db import db
+
+            db.session.rollback()
+            response = jsonify(error_body("value_out_of_range"))
+            response.status_code = 422
+            return response
         adapted = _adapter_error_response(exc)
         if adapted is not None:
             if adapted.status_code >= 500:

@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
     "conflict": "数据状态冲突，请刷新后重试",
     "payload_too_large": "上传内容过大",
     "validation_error": "提交的数据有误，请检查后重试",
+    "value_out_of_range": "提交的数值超出允许范围",
     "rate_limited": "操作过于频繁，请稍后再试",
     "internal_error": "系统繁忙，请稍后再试",
     "service_unavailable": "外部服务暂不可用，请稍后再试",

@@ -355,3 +355,22 @@ def test_an_id_beyond_64_bits_is_an_unknown_resource_and_the_bound_is_published(
                    for p in op.get("parameters", [])]  # fmt: skip
     bounded = [p["schema"] for p in parameters if p.get("in") == "path" and p["schema"].get("type") == "integer"]
     assert bounded and all(s.get("maximum") == 2**63 - 1 for s in bounded)
+
+
+def test_a_number_beyond_its_column_in_a_body_or_query_is_a_422_not_a_500(client: Any, ctx: Any) -> None:
+    from tests.factories import make_user
+
+    corps = make_user(roles=("corps_admin",))
+    huge = 24755795070095482880  # beyond 64 bits, as schemathesis sends
+    penalty = {"org_id": huge, "basis": "art30", "subject_kind": "organization", "amount_yuan": 100}
+    penalty |= {"decision_no": "沪消行罚决字〔2026〕第1号", "facts": "未设置维保标识", "decided_on": "2026-11-01"}
+    r = client.post("/api/v1/supervision/penalties", json=penalty, headers=corps.headers)
+    assert r.status_code in (404, 422), r.get_json()
+    assert r.get_json()["message"] and r.get_json()["code"] in (
+        "value_out_of_range",
+        "validation_error",
+        "org_not_found",
+    )
+    r = client.get(f"/api/v1/public/rankings?org_ids={huge},2")
+    assert r.status_code == 422 and r.get_json()["code"] == "validation_error"
+    assert client.get("/api/v1/me", headers=corps.headers).status_code == 200  # the session is usable afterwards

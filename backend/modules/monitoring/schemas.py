@@ -364,7 +364,7 @@ class ScoreSchema(BaseSchema):
 class RankingQuerySchema(PageArgsSchema):
     district_code = _district()
     org_ids = DelimitedList(
-        ma.fields.Integer(validate=ma.validate.Range(min=1)),
+        ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**62)),
         validate=ma.validate.Length(min=1, max=100),
         metadata={"description": "只返回这些机构（逗号分隔，至多 100 个）；名次仍为全市（或所选区）排名中的名次"},
     )
