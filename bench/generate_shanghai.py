@@ -22,7 +22,7 @@ import os
 import random
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ WARNING_RULES = (
 
 
 def log(message: str, started: float) -> None:
-    print(f"[{time.time() - started:7.1f} s] {message}", flush=True)
+    print(f"[{time.monotonic() - started:7.1f} s] {message}", flush=True)
 
 
 def places_by_district() -> dict[str, list[tuple[str, float, float]]]:
@@ -741,7 +741,7 @@ def main() -> None:
     parser.add_argument("--replace", action="store_true", help="drop the target database first if it exists")
     parser.add_argument("--seed", type=int, default=20261125)
     opts = parser.parse_args()
-    started = time.time()
+    started = time.monotonic()
 
     from config import normalise_db_url
 
@@ -757,7 +757,9 @@ def main() -> None:
 
     import psycopg
 
-    now = datetime.now(UTC)
+    from backend.core.timeutil import utcnow
+
+    now = utcnow()
     plain_url = url.replace("postgresql+psycopg://", "postgresql://")
     with app.app_context(), psycopg.connect(plain_url, autocommit=False) as conn, conn.cursor() as cur:
         cur.execute("SET synchronous_commit = off; SET maintenance_work_mem = '1GB'; SET work_mem = '256MB'")
@@ -798,7 +800,7 @@ def main() -> None:
     with psycopg.connect(plain_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     log("analysed; done", started)
-    print(f"generated in {time.time() - started:.0f} s: {url}")
+    print(f"generated in {time.monotonic() - started:.0f} s: {url}")
 
 
 if __name__ == "__main__":

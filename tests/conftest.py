@@ -13,9 +13,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
+import time_machine
+
+from tests.clock import PINNED
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
+
+
+def _redis_db_index() -> int:
+    """Each xdist worker flushes its own Redis database between tests: gw0 uses TEST_REDIS_DB (9 by default),
+    gw1 the next one, and so on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    offset = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    index = int(os.environ.get("TEST_REDIS_DB", "9")) + offset
+    if index > 15:
+        raise RuntimeError(f"Redis database {index} is beyond the default 16; lower TEST_REDIS_DB or the workers")
+    return index
 
 
 def _pg_admin_url(url: str) -> sa.URL:
@@ -50,9 +64,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         parts = urlsplit(redis_url)
-        os.environ["TEST_REDIS_URL_EFFECTIVE"] = urlunsplit(
-            parts._replace(path="/" + os.environ.get("TEST_REDIS_DB", "9"))
-        )
+        os.environ["TEST_REDIS_URL_EFFECTIVE"] = urlunsplit(parts._replace(path="/" + str(_redis_db_index())))
     os.environ["TEST_UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
     from alembic import command
     from alembic.config import Config
@@ -93,7 +105,15 @@ def _reset_database(app: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+def clock() -> Iterator[time_machine.Traveller]:
+    """Every test starts at the pinned instant (tests/clock.py) with the clock ticking; ``clock.move_to(...)``
+    and ``clock.shift(...)`` travel within a test."""
+    with time_machine.travel(PINNED, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest, clock: time_machine.Traveller) -> Iterator[None]:
     if "app" not in request.fixturenames:
         yield
         return

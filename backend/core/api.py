@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,6 +17,8 @@ from jwt import PyJWTError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+
+from backend.core.timeutil import epoch_seconds
 
 from .access import ANONYMOUS, AUTHENTICATED, PUBLIC, REFRESH, ROLE_NAMES, Actor
 from .errors import STATUS_CODES, DomainError, Forbidden, Unauthorized, error_body
@@ -79,7 +80,7 @@ class VerifiedTokens:
         if found is None:
             return None
         deadline, claims, header = found
-        if time.time() >= deadline:  # expired: the full verification answers token_expired
+        if epoch_seconds() >= deadline:  # expired: the full verification answers token_expired
             self._data.pop(token, None)
             return None
         return dict(claims), dict(header)
@@ -90,7 +91,7 @@ class VerifiedTokens:
             return
         with self._lock:
             if len(self._data) >= self.MAX_ENTRIES:
-                now = time.time()
+                now = epoch_seconds()
                 for key in [k for k, v in self._data.items() if v[0] <= now]:
                     del self._data[key]
                 if len(self._data) >= self.MAX_ENTRIES:

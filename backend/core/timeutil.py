@@ -1,4 +1,9 @@
-"""Time helpers: store UTC, show and schedule in Asia/Shanghai, aware datetimes only."""
+"""The product's one clock: store UTC, show and schedule in Asia/Shanghai, aware datetimes only.
+
+Every "now" and "today" of business time comes from here (ruff's banned-api rule refuses ``datetime.now``,
+``date.today``, ``time.time`` elsewhere), so the tests can pin it (tests/clock.py). ``time.monotonic`` stays free
+for timing durations, locks and caches, which are not business time.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def epoch_seconds() -> float:
+    """Seconds since the Unix epoch, for protocols that speak in timestamps (JWT ``exp``, WeChat, signatures)."""
+    return utcnow().timestamp()
 
 
 def now() -> datetime:

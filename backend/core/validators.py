@@ -16,6 +16,8 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from backend.core.timeutil import today as shanghai_today
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # --- 统一社会信用代码 (GB 32100-2015) ---------------------------------------------------------------
@@ -150,7 +152,7 @@ def id_number_error(s: str, *, today: date | None = None) -> str | None:
         return "身份证号码中的出生日期无效"
     if born.year < ID_EARLIEST_BIRTH_YEAR:
         return "身份证号码中的出生日期过早"
-    if born > (today or datetime.now(SHANGHAI).date()):
+    if born > (today or shanghai_today()):
         return "身份证号码中的出生日期晚于今天"
     if id_check_digit(number[:17]) != number[17]:
         return "身份证号码校验位错误，请核对后重新输入"

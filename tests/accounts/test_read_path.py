@@ -3,7 +3,6 @@ revocation or the user's roles and profile is served stale."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from backend.core.timeutil import epoch_seconds
 from tests.factories import make_user, sms_login
 
 
@@ -85,7 +85,7 @@ def test_refresh_tokens_are_never_cached_and_stay_refused(app: Any, client: Any,
     assert _tokens(app).get(login.refresh_token) is None
 
 
-def test_a_cached_token_stops_working_when_it_expires(app: Any, client: Any, ctx: Any) -> None:
+def test_a_cached_token_stops_working_when_it_expires(app: Any, client: Any, ctx: Any, clock: Any) -> None:
     from flask_jwt_extended import create_access_token, decode_token
 
     user = make_user()
@@ -96,10 +96,10 @@ def test_a_cached_token_stops_working_when_it_expires(app: Any, client: Any, ctx
         expires_delta=timedelta(seconds=2),
     )
     exp = decode_token(token)["exp"]
-    assert exp - time.time() < 3
+    assert exp - epoch_seconds() < 3
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
     assert _tokens(app).get(token) is not None
-    time.sleep(max(exp - time.time(), 0) + 0.05)
+    clock.shift(max(exp - epoch_seconds(), 0) + 0.05)  # travel past the expiry instead of sleeping
     r = client.get("/api/v1/me", headers=_bearer(token))
     assert r.status_code == 401 and r.get_json()["code"] == "token_expired"
 
@@ -109,7 +109,7 @@ def test_the_token_cache_is_bounded_and_drops_expired_entries_first() -> None:
 
     tokens = VerifiedTokens(enabled=True, leeway=0)
     tokens.MAX_ENTRIES = 3
-    past, future = time.time() - 10, time.time() + 600
+    past, future = epoch_seconds() - 10, epoch_seconds() + 600
     tokens.put("old", {"type": "access", "exp": past}, {})
     tokens.put("a", {"type": "access", "exp": future}, {})
     tokens.put("b", {"type": "access", "exp": future}, {})

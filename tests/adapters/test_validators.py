@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.core.timeutil import today as shanghai_today
 from backend.core.validators import (
     CREDIT_CODE_ALPHABET,
     birth_date_of,
@@ -165,7 +166,7 @@ def test_future_birth_date_is_refused() -> None:
     number = make_id("31010420300101123")  # born 2030-01-01
     assert "晚于今天" in (id_number_error(number, today=date(2029, 12, 31)) or "")
     assert id_number_error(number, today=date(2030, 1, 1)) is None
-    tomorrow = date.today() + timedelta(days=2)  # two days: safe across the UTC / Shanghai date line
+    tomorrow = shanghai_today() + timedelta(days=2)  # two days: safe across the UTC / Shanghai date line
     assert not is_valid_id_number(make_id(f"310104{tomorrow:%Y%m%d}123"))
 
 

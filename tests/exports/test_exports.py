@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import openpyxl
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from backend.core.audit import AuditLog
 from backend.core.db import db
+from backend.core.timeutil import today as shanghai_today
 from backend.core.timeutil import utcnow
 from backend.modules.exports import registry
 from backend.modules.exports.writers import safe_text
@@ -71,7 +72,7 @@ def demo(ctx: Any) -> dict[str, Login]:
 
 def _filters(key: str, who: str) -> dict[str, str]:
     if key == "tracking":
-        return {"month": date.today().strftime("%Y-%m")}
+        return {"month": shanghai_today().strftime("%Y-%m")}
     if key == "scores" and who == "huangpu":
         return {"district_code": HUANGPU}  # the ranking is public; a district's export is its own district
     return {}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.jobs import BackgroundJob
 from backend.core.outbox import OutboxMessage
+from backend.core.timeutil import today as shanghai_today
 from backend.modules.documents.models import ConclusionDocument
 from backend.modules.golive import formats, services
 from backend.modules.golive.models import ImportRun
@@ -332,7 +332,7 @@ def test_no_conclusion_document_is_drafted_for_a_project_awaiting_its_supplement
         tmp_path, lead_id_number=id_number, credit_code=org["credit_code"], site=pb.place("人民广场")
     )
     admin = make_user(phone=org["legal_rep_phone"])
-    today = date.today()
+    today = shanghai_today()
     response = client.post(
         f"/api/v1/projects/{project_id}/documents",
         json={"period_start": today.replace(day=1).isoformat(), "period_end": today.isoformat()},

@@ -3,7 +3,6 @@ deletion in dependency order, files, jobs, timeline rebased and verified, import
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from backend.core.audit import AuditLog
 from backend.core.db import db, unit_of_work
 from backend.core.files import StoredFile, path_for
 from backend.core.jobs import BackgroundJob, enqueue
+from backend.core.timeutil import today as shanghai_today
 from backend.modules.accounts.models import SupervisorAssignment, User, UserRole
 from backend.modules.accounts.services import create_assignment
 from backend.modules.documents import services as documents
@@ -104,7 +104,7 @@ def _trial_activity(imported_org_id: int) -> dict[str, Any]:
     photo = pb.face_bytes("obama.jpg")
     result = checkin.check_in(pb.actor_of(lead.login), project_id, pb.check_in_form(site), photo)
     checkin.check_out(pb.actor_of(lead.login), result.visit.id, pb.check_in_form(site))
-    today = date.today()
+    today = shanghai_today()
     document = documents.create_draft(pb.org_actor(org), project_id, today.replace(day=1), today)
     hired = pb.make_practitioner(imported_org_id, name="吴晓明", face=None, engineer=False)
     job = _probe_job()

@@ -12,6 +12,7 @@ from PIL import Image, ImageOps
 
 from backend.core.db import db
 from backend.core.timeutil import now as local_now
+from backend.core.timeutil import today as shanghai_today
 from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.projects.models import Defect, Project, SiteVisit, WorkRecord
 from tests.projects import builders as b
@@ -287,8 +288,8 @@ def test_an_imported_project_refuses_check_ins_until_supplemented(client: Any, c
         building_address="上海市黄浦区中山东一路",
         facility_systems=["fire_alarm", "extinguisher"],
         district_code="310101",
-        contract_start=date.today().replace(day=1),
-        contract_end=date.today().replace(day=1) + timedelta(days=300),
+        contract_start=shanghai_today().replace(day=1),
+        contract_end=shanghai_today().replace(day=1) + timedelta(days=300),
         lead_practitioner_id=lead.id,
         imported=True,
     )

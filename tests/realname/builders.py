@@ -17,6 +17,7 @@ from reportlab.pdfgen import canvas
 from backend.bootstrap import adapters
 from backend.core.access import Actor
 from backend.core.db import db
+from backend.core.timeutil import today as shanghai_today
 from backend.modules.accounts.models import User
 from backend.modules.accounts.services import actor_for
 from backend.modules.realname import services
@@ -154,7 +155,7 @@ EQUIPMENT = [
 
 
 def equipment(due: date | None = None) -> list[dict[str, Any]]:
-    due = due or date.today() + timedelta(days=365)
+    due = due or shanghai_today() + timedelta(days=365)
     return [{**item, "calibration_due": item.get("calibration_due", due.isoformat())} for item in EQUIPMENT]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.db import db
+from backend.core.timeutil import today as shanghai_today
 from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.realname.models import FaceEnrolment, IntegrityEvidence, Practitioner
 from backend.modules.realname.practitioners import CONSENT_VERSION
@@ -343,7 +344,7 @@ def test_certificates_are_checked_against_the_national_registry(client: Any, ctx
 
 
 def test_a_lapsed_registration_is_expired(client: Any, ctx: Any) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from backend.bootstrap import adapters
 
@@ -354,8 +355,8 @@ def test_a_lapsed_registration_is_expired(client: Any, ctx: Any) -> None:
         id_number=person.id_number,
         kind="二级注册消防工程师",
         org_credit_code=SHENWEI,
-        issued_on=date.today() - timedelta(days=3 * 365 + 30),
-        expires_on=date.today() - timedelta(days=30),
+        issued_on=shanghai_today() - timedelta(days=3 * 365 + 30),
+        expires_on=shanghai_today() - timedelta(days=30),
     )
     http = _practitioner_http(client, person)
     r = http.post("/api/v1/practitioners/me/certificates", json={"kind": "engineer_2", "cert_no": lapsed.cert_no})

@@ -15,6 +15,7 @@ from backend.adapters.registry import RegistryError
 from backend.bootstrap import adapters
 from backend.core.db import db
 from backend.core.errors import Conflict, Forbidden, ValidationFailed
+from backend.core.timeutil import today as shanghai_today
 from backend.core.timeutil import utcnow
 from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.realname import services
@@ -95,7 +96,7 @@ def test_area_equipment_calibration_and_documents_count(ctx: Any) -> None:
     assert _unmet(org.id) == ["workplace_area"] and _org(org.id).conditions_met is False
     services.update_organization(actor(setup.legal_rep), org.id, workplace_area_m2=200)
     # a testing instrument whose calibration has lapsed does not count
-    lapsed = date.today() - timedelta(days=1)
+    lapsed = shanghai_today() - timedelta(days=1)
     services.replace_equipment(
         actor(setup.legal_rep),
         org.id,
@@ -144,7 +145,7 @@ def test_daily_recheck_expires_certificates_and_marks_the_organisation(ctx: Any)
     setup, _ = _staff_yaoan()
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.kind == "engineer_1"))
     assert cert is not None
-    cert.expires_on = date.today() - timedelta(days=1)
+    cert.expires_on = shanghai_today() - timedelta(days=1)
     db.session.commit()
     result = services.daily_recheck()
     assert result["certificates_expired"] == 1 and result["organizations_checked"] == 1

@@ -47,6 +47,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
+from backend.core.timeutil import epoch_seconds
 from backend.core.validators import normalize_credit_code, normalize_id_number
 
 from .base import MESSAGES, RegistryCertificate, RegistryError, RegistryOrg
@@ -144,7 +145,7 @@ class RegistryClient:
     # --- transport ---
 
     def _headers(self, path: str, query: Mapping[str, str]) -> dict[str, str]:
-        timestamp = str(int(time.time()))
+        timestamp = str(int(epoch_seconds()))
         nonce = secrets.token_hex(16)
         return {
             "Accept": "application/json",

@@ -13,13 +13,13 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from backend.core.timeutil import today as shanghai_today
 from backend.core.validators import (
-    SHANGHAI,
     credit_code_error,
     id_number_error,
     normalize_credit_code,
@@ -110,7 +110,7 @@ class RegistrySimulator:
 
     def __init__(self, dataset_path: Path | str | None = None, *, today: Callable[[], date] | None = None) -> None:
         data = load_dataset(Path(dataset_path) if dataset_path else DEFAULT_DATASET)
-        self._today = today or (lambda: datetime.now(SHANGHAI).date())
+        self._today = today or shanghai_today
         self._lock = threading.Lock()
         self._orgs: dict[str, RegistryOrg] = {r["credit_code"]: _org_from(r) for r in data["organizations"]}
         self._certs: list[RegistryCertificate] = [_cert_from(r) for r in data["certificates"]]

@@ -4,12 +4,12 @@ an outbox sink (the admin pages show the outbox) instead of a phone."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from backend.core.timeutil import epoch_seconds
 from backend.core.validators import is_valid_cn_mobile, normalize_cn_mobile
 
 from .base import SmsResult, render_sms
@@ -28,7 +28,7 @@ class SmsSimulator:
         *,
         min_interval_seconds: float = 60.0,
         daily_limit: int = 20,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = epoch_seconds,
     ) -> None:
         self._sink = outbox_sink
         self.min_interval_seconds = min_interval_seconds

@@ -19,7 +19,6 @@ import json
 import re
 import secrets
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -35,6 +34,7 @@ from backend.adapters.wechat.client import (
     WeChatMiniProgram,
     WeChatOfficialAccount,
 )
+from backend.core.timeutil import epoch_seconds
 
 OutboxSink = Callable[[str, str, dict[str, Any]], None]
 
@@ -78,7 +78,7 @@ def _tag(text: str) -> str:
 
 def simulator_issue_login_code(openid_seed: str, issued_at: float | None = None) -> str:
     """A code the simulator accepts for user `openid_seed`, as wx.login or an OAuth redirect hands out."""
-    issued = int(time.time() if issued_at is None else issued_at)
+    issued = int(epoch_seconds() if issued_at is None else issued_at)
     blob = _b64url(f"{issued}:{secrets.token_hex(4)}:{openid_seed}".encode())
     return f"{blob}.{_tag(blob)}"
 
@@ -124,7 +124,7 @@ class _MemoryState:
         self._msgids = itertools.count(3_000_000_001)
 
     def claim_code(self, code: str, ttl: int) -> bool:
-        now = time.time()
+        now = epoch_seconds()
         with self._lock:
             self._used_codes = {c: exp for c, exp in self._used_codes.items() if exp > now}
             if code in self._used_codes:
@@ -134,10 +134,10 @@ class _MemoryState:
 
     def add_token(self, token: str, ttl: int) -> None:
         with self._lock:
-            self._tokens[token] = time.time() + ttl
+            self._tokens[token] = epoch_seconds() + ttl
 
     def has_token(self, token: str) -> bool:
-        return self._tokens.get(token, 0.0) > time.time()
+        return self._tokens.get(token, 0.0) > epoch_seconds()
 
     def revoke_tokens(self) -> None:
         with self._lock:
@@ -255,7 +255,7 @@ class WeChatSimulator(BaseAdapter):
 
     def _redeem_code(self, code: str) -> str:
         decoded = _decode_code(code)
-        if decoded is None or time.time() - decoded[0] > self.code_ttl:
+        if decoded is None or epoch_seconds() - decoded[0] > self.code_ttl:
             raise _Refusal(40029, "invalid code")
         if not self.state.claim_code(code, self.code_ttl):
             raise _Refusal(40163, "code been used")

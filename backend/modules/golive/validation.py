@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from backend.core import geo, jurisdictions
-from backend.core.timeutil import SHANGHAI, today
+from backend.core.timeutil import SHANGHAI, today, utcnow
 from backend.core.validators import (
     cn_mobile_error,
     credit_code_error,
@@ -520,7 +520,7 @@ def visit(values: dict[str, str]) -> VisitRow:
     check = Checker(VISITS, values)
     checked_in = check.datetime("checked_in_at", required=True)
     checked_out = check.datetime("checked_out_at")
-    if checked_in and checked_in > datetime.now(SHANGHAI):
+    if checked_in and checked_in > utcnow():
         check.fail("checked_in_at", "签到时间不能晚于当前时间")
     if checked_in and checked_out and checked_out < checked_in:
         check.fail("checked_out_at", "签退时间不能早于签到时间")
