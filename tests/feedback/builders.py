@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import sqlalchemy as sa
 
 from backend.core.timeutil import utcnow
-from tests.documents.builders import World, make_records, make_visit
+from tests.clock import travel_to
+from tests.documents.builders import World, local, make_records, make_visit
 
 
 def visits_today(world: World, *, still_on_site: bool = False) -> list[Any]:
@@ -24,6 +25,16 @@ def visits_today(world: World, *, still_on_site: bool = False) -> list[Any]:
     key = f"{start.year:04d}-{start.month:02d}"
     make_records(lead, world.plan_items[:5], key)
     return [lead, tech]
+
+
+def reported_at_the_time(world: World) -> None:
+    """The visit feedback the periodic job made for the world's visits the day after them (the 10th of last
+    month), as it would have in service: without it those visits are still unreported and, from the 1st to
+    the 9th, within the 30-day look-back, so they would join today's group."""
+    from backend.modules.feedback import services
+
+    with travel_to(local(world.year, world.month, 11, 9)):
+        services.collect_visit_feedback(world.project.id)
 
 
 def outbox(channel: str) -> list[Any]:

@@ -8,11 +8,12 @@ from typing import Any
 from backend.modules.feedback import services
 from tests.documents.builders import HUANGPU_SITE, make_world
 from tests.factories import make_user
-from tests.feedback.builders import outbox, visits_today
+from tests.feedback.builders import outbox, reported_at_the_time, visits_today
 
 
 def test_organisation_asks_for_feedback_of_its_latest_visits(client: Any, ctx: Any) -> None:
     world = make_world()
+    reported_at_the_time(world)
     visits_today(world)
     url = f"/api/v1/projects/{world.project.id}/feedback"
     r = client.post(url, headers=world.admin.headers)

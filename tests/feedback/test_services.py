@@ -19,7 +19,7 @@ from backend.modules.feedback.models import Feedback, OfficialFollower, Official
 from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.projects.models import SiteVisit
 from tests.documents.builders import make_world
-from tests.feedback.builders import outbox, visits_today
+from tests.feedback.builders import outbox, reported_at_the_time, visits_today
 
 CONTACT = "oZhouXiaomeiContact000000001"
 OTHER = "oSomeoneElseEntirely00000002"
@@ -38,6 +38,7 @@ def opened(feedback: Feedback, openid: str = CONTACT) -> Any:
 
 def test_visit_feedback_waits_until_the_whole_team_has_left(ctx: Any) -> None:
     world = make_world()
+    reported_at_the_time(world)
     lead_visit, tech_visit = visits_today(world, still_on_site=True)
     assert services.collect_visit_feedback() == []
 

@@ -4,7 +4,7 @@ jurisdiction and the organisation, and is on the timeline."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.errors import ValidationFailed
-from backend.core.timeutil import utcnow
+from backend.core.timeutil import SHANGHAI, utcnow
 from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.monitoring.models import MonitoringWarning, WarningNotification
 from backend.modules.monitoring.sqlutil import first_day
@@ -166,7 +166,6 @@ def test_event_scan_turns_a_refused_check_in_into_a_warning_within_the_minute(ct
 
 
 def test_periodic_scan_covers_the_days_since_it_last_ran(ctx: Any) -> None:
-    from backend.core.timeutil import today
     from backend.modules.monitoring.warnings.engine import periodic_scan
     from backend.modules.projects.services.checkin_rules import Finding
     from tests.monitoring.builders import make_person, make_visit
@@ -175,7 +174,8 @@ def test_periodic_scan_covers_the_days_since_it_last_ran(ctx: Any) -> None:
     person = make_person(world.org, "孙立新", position="operator", cert="operator")
     first = periodic_scan()
     assert not first.raised
-    make_visit(world.project, person, at(today(), 0, 5), status="rejected", reasons=[Finding("outside_geofence")])
+    # refused just now, after the first scan (a fixed hour of "today" may still lie ahead just after midnight)
+    make_visit(world.project, person, utcnow(), status="rejected", reasons=[Finding("outside_geofence")])
     second = periodic_scan(utcnow() + timedelta(minutes=1))
     assert [db.session.get(MonitoringWarning, i).rule for i in second.raised] == ["outside_geofence"]
 
@@ -254,3 +254,35 @@ def test_values_just_inside_every_threshold_raise_nothing(ctx: Any) -> None:
     result = scan(_window(world))
     assert result.errors == {}
     assert _raised() == set()
+
+
+@pytest.mark.parametrize(
+    ("day", "month"),
+    [
+        (date(2027, 2, 1), "2026-12"),  # the 1st: January is not yet due, December is
+        (date(2027, 2, 10), "2026-12"),  # the due day itself still belongs to the organisation
+        (date(2027, 2, 11), "2027-01"),
+        (date(2027, 1, 5), "2026-11"),  # across the year end
+        (date(2028, 2, 29), "2028-01"),
+        (date(2028, 3, 1), "2028-01"),
+    ],
+)
+def test_monthly_report_late_judges_the_latest_month_whose_deadline_has_passed(day: date, month: str) -> None:
+    from backend.modules.monitoring.warnings.reports import last_month_due
+
+    assert last_month_due(day, 10) == month
+
+
+def test_monthly_report_late_is_raised_between_the_1st_and_the_due_day(ctx: Any, clock: Any) -> None:
+    """A report still missing from the month before last is raised on the 5th too (it used to wait for the 11th,
+    when the rule moved on to last month and never judged that one again)."""
+    from backend.modules.monitoring.warnings.engine import day_window, scan
+    from tests.monitoring.builders import PUDONG, make_org
+
+    clock.move_to(datetime(2027, 3, 5, 9, 0, tzinfo=SHANGHAI))
+    org = make_org(PUDONG, verified_at=datetime(2026, 11, 20, tzinfo=SHANGHAI))
+    now = utcnow()
+    result = scan(day_window(now - timedelta(hours=1), now), ["monthly_report_late"])
+    [warning] = [db.session.get(MonitoringWarning, i) for i in result.raised]
+    assert (warning.rule, warning.subject_id) == ("monthly_report_late", org.id)
+    assert "2027-01" in warning.summary and "2027-02-10" in warning.summary

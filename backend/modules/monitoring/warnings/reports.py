@@ -23,6 +23,16 @@ def due_date(month: str, due_day: int) -> date:
     return first_day(shift_month(month, 1)).replace(day=due_day)
 
 
+def last_month_due(today: date, due_day: int) -> str:
+    """The latest month whose report deadline has passed by `today`: last month from the day after its due
+    day, the month before until then. Judging only last month would leave the 1st to the due day with no month
+    to judge, so a report still missing from the month before would never be raised in those days."""
+    month = shift_month(month_key(today), -1)
+    if today <= due_date(month, due_day):
+        month = shift_month(month, -1)
+    return month
+
+
 def orgs_reporting(month: str) -> sa.Select[tuple[Organization]]:
     """Organisations that owe a report for `month`: in practice, and verified before the month ended."""
     _, end = month_span(month)
@@ -43,10 +53,8 @@ def orgs_reporting(month: str) -> sa.Select[tuple[Organization]]:
     params=(DUE_DAY,),
 )
 def monthly_report_late(window: Window, settings: Settings) -> list[Detection]:
-    month = shift_month(month_key(window.today), -1)
+    month = last_month_due(window.today, int(settings["due_day"]))
     due = due_date(month, int(settings["due_day"]))
-    if window.today <= due:
-        return []
     reports = {r.org_id: r for r in db.session.scalars(sa.select(MonthlyReport).where(MonthlyReport.month == month))}
     found = []
     for org in db.session.scalars(orgs_reporting(month).order_by(Organization.id)):
