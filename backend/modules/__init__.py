@@ -51,7 +51,8 @@ def import_models() -> None:
     import backend.core.audit
     import backend.core.files
     import backend.core.jobs
-    import backend.core.outbox  # noqa: F401
+    import backend.core.outbox
+    import backend.core.timeline  # noqa: F401
 
     submodules("models")
 

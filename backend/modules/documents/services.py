@@ -17,8 +17,8 @@ from backend.core.files import StoredFile, store_image, store_pdf
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
 from backend.core.signing import build_qr_payload, document_claims
+from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import Project, ProjectMember
 from backend.modules.projects.services.common import missing_for_practice
 from backend.modules.realname.models import Employment, Organization, Practitioner

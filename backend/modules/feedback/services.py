@@ -18,9 +18,9 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
+from backend.core.timeline import append_event
 from backend.core.timeutil import month_bounds, to_local, today, utcnow
 from backend.core.validators import mask_phone
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import SERVICE_TYPES, Defect, PlanItem, Project, SiteVisit, WorkRecord
 from backend.modules.realname.models import Organization
 
