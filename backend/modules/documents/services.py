@@ -19,6 +19,7 @@ from backend.core.pagination import Page, keyset_page
 from backend.core.signing import build_qr_payload, document_claims
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
+from backend.modules.projects import catalogue
 from backend.modules.projects.models import Project, ProjectMember
 from backend.modules.projects.services.common import missing_for_practice
 from backend.modules.realname.models import Employment, Organization, Practitioner
@@ -31,7 +32,7 @@ from backend.modules.realname.queries import (
 )
 
 from . import rules
-from .drafting import defect_rows, make_draft, system_name
+from .drafting import defect_rows, make_draft
 from .keys import signing_keys
 from .models import (
     DOC_TYPE_FOR_SERVICE,
@@ -206,7 +207,7 @@ def _clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "system_code": item["system_code"],
-            "facility_system": system_name(item["system_code"]),
+            "facility_system": catalogue.system_name(item["system_code"]),
             "item": item["item"],
             "result": item["result"],
             "note": item.get("note") or "",

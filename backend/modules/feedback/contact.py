@@ -13,7 +13,7 @@ from backend.core import audit
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.timeutil import utcnow
-from backend.modules.documents.drafting import system_name
+from backend.modules.projects import catalogue
 from backend.modules.projects.models import (
     DEFECT_SEVERITIES,
     RECORD_RESULTS,
@@ -150,7 +150,7 @@ def _visit_lines(feedback: Feedback) -> list[VisitLine]:
 def _record_lines(feedback: Feedback) -> list[RecordLine]:
     return [
         RecordLine(
-            facility_system=system_name(line.get("system_code")),
+            facility_system=catalogue.system_name(line.get("system_code")),
             item=line["item"],
             result=line["result"],
             result_name=RECORD_RESULTS.get(line["result"], line["result"]),
@@ -180,7 +180,7 @@ def _defect_lines(feedback: Feedback) -> list[DefectLine]:
     return [
         DefectLine(
             id=defect.id,
-            facility_system=system_name(defect.system_code),
+            facility_system=catalogue.system_name(defect.system_code),
             severity_name=DEFECT_SEVERITIES.get(defect.severity, defect.severity),
             description=defect.description,
             status=defect.status,
