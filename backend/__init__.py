@@ -22,6 +22,7 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     from flask import Flask, g
 
     import config as config_module
+    import wechat_official
     from backend import cli, modules
     from backend.bootstrap import register_adapter_errors
     from backend.core import audit
@@ -57,6 +58,7 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     register_adapter_errors()
     modules.register(app, api)
+    wechat_official.register(app)  # the official-account endpoint and H5 pages: plain blueprints calling services
     from backend.modules.accounts.actor_cache import watch_user_changes
 
     watch_user_changes()  # a committed change to any user or role drops that user's cached actor and profile
