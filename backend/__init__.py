@@ -26,10 +26,10 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     from backend import cli, modules
     from backend.bootstrap import register_adapter_errors
     from backend.core import audit
-    from backend.core.api import install_bounded_ints, register_error_handlers, register_jwt_loaders
+    from backend.core.api import api, install_bounded_ints, register_error_handlers, register_jwt_loaders
     from backend.core.crypto import Keyring, parse_keys, set_keyring
     from backend.core.db import db
-    from backend.extensions import api, jwt
+    from backend.extensions import jwt
 
     app = Flask(__name__, instance_path=str(config_module.INSTANCE))
     cfg = config_module.load(config) if config is None or isinstance(config, str) else config
