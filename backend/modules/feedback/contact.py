@@ -25,7 +25,7 @@ from backend.modules.realname.models import Organization, Practitioner
 
 from .links import read_link_token
 from .models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback
-from .services import event, feedback_or_404, project_or_404, reevaluate_documents_later
+from .services import event, feedback_or_404, feedback_settled, project_or_404
 
 DEFECT_STATUS_NAMES = {"open": "待整改", "repaired": "已维修，待机构核验", "closed": "已整改"}
 LOW_RATING = 2  # a rating at or below this is flagged for the warning scan (DESIGN.md section 4)
@@ -236,7 +236,7 @@ def _answered(feedback: Feedback, openid: str, rating: int | None, comment: str 
     feedback.comment = (comment or "").strip() or None
     if rating is not None and rating <= LOW_RATING:
         feedback.flags = sorted({*feedback.flags, "low_rating"})
-    reevaluate_documents_later(feedback.project_id)
+    feedback_settled(feedback.project_id)
 
 
 def confirm(feedback_id: int, openid: str, rating: int, comment: str | None) -> Feedback:
