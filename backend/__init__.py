@@ -22,13 +22,14 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     from flask import Flask, g
 
     import config as config_module
+    import wechat_official
     from backend import cli, modules
     from backend.bootstrap import register_adapter_errors
     from backend.core import audit
-    from backend.core.api import install_bounded_ints, register_error_handlers, register_jwt_loaders
+    from backend.core.api import api, install_bounded_ints, register_error_handlers, register_jwt_loaders
     from backend.core.crypto import Keyring, parse_keys, set_keyring
     from backend.core.db import db
-    from backend.extensions import api, jwt
+    from backend.extensions import jwt
 
     app = Flask(__name__, instance_path=str(config_module.INSTANCE))
     cfg = config_module.load(config) if config is None or isinstance(config, str) else config
@@ -57,6 +58,7 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     register_adapter_errors()
     modules.register(app, api)
+    wechat_official.register(app)  # the official-account endpoint and H5 pages: plain blueprints calling services
     from backend.modules.accounts.actor_cache import watch_user_changes
 
     watch_user_changes()  # a committed change to any user or role drops that user's cached actor and profile

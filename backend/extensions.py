@@ -1,4 +1,5 @@
-"""Extension singletons, initialised by create_app."""
+"""Extension singletons, initialised by create_app. Imports nothing of ours, so core may use it (the Api, which
+needs core's error shape, is backend.core.api.api)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import JWTManager
 
-from backend.core.api import Api
-
 jwt = JWTManager()
-api = Api()
 
 _fake_redis: Any = None
 

@@ -2,7 +2,8 @@
 contact's H5 feedback pages opened through OAuth (/wx/...), and the public verification page (/verify).
 
 Plain Flask blueprints outside the OpenAPI document; the business rules live in backend.modules.feedback and
-backend.modules.documents. `register(app)` is called by backend.modules.feedback.routes.register_plain.
+backend.modules.documents. `register(app)` is called by the app factory (backend.create_app) after the modules;
+nothing else in backend imports this package (an import-linter contract keeps it so).
 """
 
 from __future__ import annotations

@@ -205,6 +205,11 @@ class Api(flask_smorest.Api):
         return error_body(code, message_for(code), details), status, headers
 
 
+# The one Api, initialised by create_app (it lives here rather than in backend.extensions, which imports nothing of
+# ours: core may use the extensions, never the other way round).
+api = Api()
+
+
 class Blueprint(flask_smorest.Blueprint):
     def access(self, *roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare who may call an operation. Checked before arguments are parsed, so a stranger gets 401/403,

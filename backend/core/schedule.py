@@ -24,9 +24,9 @@ class Periodic:
     queue: str = "default"
 
 
+# Core's own tasks; each module registers its tasks from its jobs.py (imported by its routes).
 PERIODIC: list[Periodic] = [
     Periodic("recover_stale_jobs", "backend.core.jobs.recover_stale_jobs", 300),
-    Periodic("purge_revoked_sessions", "backend.modules.accounts.services.purge_revoked_sessions", 3600),
 ]
 
 

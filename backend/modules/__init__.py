@@ -1,7 +1,18 @@
-"""Feature modules, in dependency order. Each may have routes.py (smorest blueprints named `*blp`, and an
-optional `register_plain(app)` for plain Flask blueprints), models.py, demo.py (`load() -> list[str]`),
-messages.py and cli.py (`commands: list[click.Command]`); they are discovered here so that adding a module
-touches one list."""
+"""Feature modules, in dependency order: each imports only modules listed before it (and core, adapters,
+bootstrap), never one after it. `lint-imports` checks this (the layers contract in pyproject.toml):
+
+    exports > golive > monitoring > lifecycle > supervision > documents > feedback > projects > realname
+        > accounts | platform | webui
+
+accounts, platform and webui form the bottom layer and import no other module (nor one another); platform and
+webui keep their places below because they are registered there. What every module writes to (the timeline, the
+audit log, jobs) lives in backend.core. When a lower module must set off work in a higher one, the higher one
+registers with it (documents listens for feedback.services.on_feedback_settled; each module registers its own
+periodic tasks with core.schedule); nothing lower names a higher module, by import or by dotted path.
+
+Each may have routes.py (smorest blueprints named `*blp`, and an optional `register_plain(app)` for plain Flask
+blueprints), models.py, demo.py (`load() -> list[str]`), messages.py and cli.py (`commands: list[click.Command]`);
+they are discovered here so that adding a module touches one list."""
 
 from __future__ import annotations
 
@@ -18,8 +29,8 @@ MODULES = (
     "platform",
     "realname",
     "projects",
-    "documents",
     "feedback",
+    "documents",
     "supervision",
     "lifecycle",
     "monitoring",
@@ -51,7 +62,8 @@ def import_models() -> None:
     import backend.core.audit
     import backend.core.files
     import backend.core.jobs
-    import backend.core.outbox  # noqa: F401
+    import backend.core.outbox
+    import backend.core.timeline  # noqa: F401
 
     submodules("models")
 

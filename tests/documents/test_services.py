@@ -17,12 +17,12 @@ from backend.core.db import db
 from backend.core.errors import Conflict, Forbidden, ValidationFailed
 from backend.core.files import StoredFile
 from backend.core.signing import digest_claim, token_from_payload
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import utcnow
 from backend.modules.documents import notice, services
 from backend.modules.documents.keys import signing_keys
 from backend.modules.documents.models import ConclusionDocument
 from backend.modules.feedback import services as feedback_services
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.realname.models import Employment
 from tests.documents.builders import (
     actor_of,

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from backend.adapters.wechat import simulator_openid
 from backend.core.db import db
 from backend.core.errors import Conflict, Forbidden
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import utcnow
 from backend.modules.feedback import contact, official, services
 from backend.modules.feedback.links import binding_scene, link_token, read_binding_scene
 from backend.modules.feedback.models import Feedback, OfficialFollower, OfficialMessage
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.projects.models import SiteVisit
 from tests.documents.builders import make_world
 from tests.feedback.builders import outbox, reported_at_the_time, visits_today

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.jobs import BackgroundJob
 from backend.core.outbox import OutboxMessage
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import today as shanghai_today
 from backend.modules.documents.models import ConclusionDocument
 from backend.modules.golive import formats, services
 from backend.modules.golive.models import ImportRun
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.models import Employment, Organization, Practitioner
 from tests.factories import make_user

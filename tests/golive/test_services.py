@@ -17,11 +17,10 @@ from backend.core.audit import AuditLog
 from backend.core.crypto import id_number_hash
 from backend.core.db import db
 from backend.core.jurisdictions import DISTRICTS
+from backend.core.timeline import TimelineEvent, verify_chain
 from backend.modules.documents.models import ConclusionDocument
 from backend.modules.golive import formats, importer
 from backend.modules.golive.models import ImportRun
-from backend.modules.lifecycle.chain import verify_chain
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.models import Certificate, Employment, Organization, Practitioner
 from tests.golive.builders import (

@@ -12,14 +12,13 @@ from backend.core.audit import AuditLog
 from backend.core.db import db, unit_of_work
 from backend.core.files import StoredFile, path_for
 from backend.core.jobs import BackgroundJob, enqueue
+from backend.core.timeline import TimelineEvent, TimelineHead, verify_chain
 from backend.core.timeutil import today as shanghai_today
 from backend.modules.accounts.models import SupervisorAssignment, User, UserRole
 from backend.modules.accounts.services import create_assignment
 from backend.modules.documents import services as documents
 from backend.modules.golive import clearing, trial
 from backend.modules.golive.models import TrialJob
-from backend.modules.lifecycle.chain import verify_chain
-from backend.modules.lifecycle.models import TimelineEvent, TimelineHead
 from backend.modules.monitoring.models import RuleSetting
 from backend.modules.monitoring.warnings.settings import update_rule
 from backend.modules.projects.models import Project, SiteVisit

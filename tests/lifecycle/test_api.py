@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from backend.core.db import db, unit_of_work
+from backend.core.timeline import append_event, verify_chain
 from backend.core.timeutil import utcnow
-from backend.modules.lifecycle.chain import append_event, verify_chain
 from tests.supervision import builders as b
 
 TIMELINE = "/api/v1/timeline"

@@ -6,7 +6,7 @@ from typing import Any
 
 from backend.core.access import Actor, Role
 from backend.core.db import unit_of_work
-from backend.modules.lifecycle.chain import append_event
+from backend.core.timeline import append_event
 from backend.modules.lifecycle.services import practitioner_timeline, project_timeline
 from tests.supervision import builders as b
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.errors import ValidationFailed
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import SHANGHAI, utcnow
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.monitoring.models import MonitoringWarning, WarningNotification
 from backend.modules.monitoring.sqlutil import first_day
 from backend.modules.monitoring.warnings import RULES

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from PIL import Image, ImageOps
 
 from backend.core.db import db
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import now as local_now
 from backend.core.timeutil import today as shanghai_today
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.projects.models import Defect, Project, SiteVisit, WorkRecord
 from tests.projects import builders as b
 

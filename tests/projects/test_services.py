@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from backend.core import geo
 from backend.core.db import db
 from backend.core.errors import Conflict, Forbidden, ValidationFailed
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import utcnow
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.projects import catalogue
 from backend.modules.projects.models import PlanItem, Project, SiteVisit
 from backend.modules.projects.services import plans, registration, status

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.db import db
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import today as shanghai_today
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.realname.models import FaceEnrolment, IntegrityEvidence, Practitioner
 from backend.modules.realname.practitioners import CONSENT_VERSION
 from tests.factories import make_user, sms_login

@@ -15,9 +15,9 @@ from backend.adapters.registry import RegistryError
 from backend.bootstrap import adapters
 from backend.core.db import db
 from backend.core.errors import Conflict, Forbidden, ValidationFailed
+from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import today as shanghai_today
 from backend.core.timeutil import utcnow
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.realname import services
 from backend.modules.realname.conditions import RULESETS, evaluate, ruleset_for
 from backend.modules.realname.models import Certificate, Employment, FaceEnrolment, Organization, Practitioner

@@ -72,8 +72,8 @@ def report(feedback_id: int, openid_seed: str | None) -> dict[str, Any]:
 
     from backend.adapters.wechat import simulator_openid
     from backend.core.db import db
+    from backend.core.timeline import TimelineEvent
     from backend.modules.feedback.models import Feedback
-    from backend.modules.lifecycle.models import TimelineEvent
     from backend.modules.projects.models import Project
 
     feedback = db.session.get(Feedback, feedback_id)

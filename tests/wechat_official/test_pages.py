@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from backend.adapters.wechat import simulator_authorize_redirect, simulator_openid
 from backend.core.audit import AuditLog
 from backend.core.db import db
+from backend.core.timeline import TimelineEvent
 from backend.modules.feedback import services
 from backend.modules.feedback.models import Feedback
-from backend.modules.lifecycle.models import TimelineEvent
 from tests.documents.builders import make_world
 from tests.feedback.builders import csrf_token, link_in_sms, local_path, open_via_oauth
 

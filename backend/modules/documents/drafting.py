@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,19 +24,6 @@ from backend.modules.projects.models import (
 
 RESULT_FOR_RECORD = {"normal": "合格", "fixed": "合格", "defect": "不合格"}
 NOT_CHECKED = "未检"
-
-
-@cache
-def _system_names() -> dict[str, str]:
-    """Names from every catalogue version, newest last (it wins): plans keep the version they were made from."""
-    return {system.code: system.name for cat in catalogue.CATALOGUES.values() for system in cat.systems}
-
-
-def system_name(code: str | None) -> str:
-    """The Chinese name of a facility system; an unknown code is printed as it is."""
-    if not code:
-        return "其他"
-    return _system_names().get(code, code)
 
 
 @dataclass(frozen=True)
@@ -78,7 +64,7 @@ def _period_records(project_id: int, start: date, end: date, months: list[str]) 
 def _item(system_code: str | None, text: str, result: str, note: str, plan_item_id: int | None) -> dict[str, Any]:
     return {
         "system_code": system_code,
-        "facility_system": system_name(system_code),
+        "facility_system": catalogue.system_name(system_code),
         "item": text,
         "result": result,
         "note": note,
@@ -108,7 +94,7 @@ def item_rows(plan_items: list[PlanItem], records: list[WorkRecord]) -> list[dic
     planned = {p.id for p in plan_items}
     for record in records:
         if record.plan_item_id is None or record.plan_item_id not in planned:
-            text = (record.note or "").strip() or f"{system_name(record.system_code)}检查"
+            text = (record.note or "").strip() or f"{catalogue.system_name(record.system_code)}检查"
             rows.append(_item(record.system_code, text, RESULT_FOR_RECORD[record.result], "", record.plan_item_id))
     return rows
 
@@ -145,7 +131,7 @@ def defect_rows(project_id: int, start: date, end: date) -> list[dict[str, Any]]
         {
             "defect_id": defect.id,
             "system_code": defect.system_code,
-            "facility_system": system_name(defect.system_code),
+            "facility_system": catalogue.system_name(defect.system_code),
             "plan_item_id": defect.plan_item_id,
             "description": defect.description,
             "severity": DEFECT_SEVERITIES.get(defect.severity, "一般"),

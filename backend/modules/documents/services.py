@@ -17,8 +17,10 @@ from backend.core.files import StoredFile, store_image, store_pdf
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
 from backend.core.signing import build_qr_payload, document_claims
+from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
-from backend.modules.lifecycle.chain import append_event
+from backend.modules.feedback.services import on_feedback_settled
+from backend.modules.projects import catalogue
 from backend.modules.projects.models import Project, ProjectMember
 from backend.modules.projects.services.common import missing_for_practice
 from backend.modules.realname.models import Employment, Organization, Practitioner
@@ -31,7 +33,7 @@ from backend.modules.realname.queries import (
 )
 
 from . import rules
-from .drafting import defect_rows, make_draft, system_name
+from .drafting import defect_rows, make_draft
 from .keys import signing_keys
 from .models import (
     DOC_TYPE_FOR_SERVICE,
@@ -206,7 +208,7 @@ def _clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "system_code": item["system_code"],
-            "facility_system": system_name(item["system_code"]),
+            "facility_system": catalogue.system_name(item["system_code"]),
             "item": item["item"],
             "result": item["result"],
             "note": item.get("note") or "",
@@ -377,6 +379,13 @@ def reevaluate(actor: Actor, document_id: int) -> ConclusionDocument:
         _apply_evaluation(document)
         uow.commit()
     return document
+
+
+@on_feedback_settled
+def reevaluate_project_later(project_id: int) -> None:
+    """The client answered, or the feedback window lapsed: blocked documents may now take effect (they wait for the
+    client), checked again in the background."""
+    enqueue("backend.modules.documents.jobs.reevaluate_project", queue="documents", project_id=project_id)
 
 
 def reevaluate_project(project_id: int) -> list[int]:

@@ -13,7 +13,7 @@ from backend.core import audit
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.timeutil import utcnow
-from backend.modules.documents.drafting import system_name
+from backend.modules.projects import catalogue
 from backend.modules.projects.models import (
     DEFECT_SEVERITIES,
     RECORD_RESULTS,
@@ -25,7 +25,7 @@ from backend.modules.realname.models import Organization, Practitioner
 
 from .links import read_link_token
 from .models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback
-from .services import event, feedback_or_404, project_or_404, reevaluate_documents_later
+from .services import event, feedback_or_404, feedback_settled, project_or_404
 
 DEFECT_STATUS_NAMES = {"open": "待整改", "repaired": "已维修，待机构核验", "closed": "已整改"}
 LOW_RATING = 2  # a rating at or below this is flagged for the warning scan (DESIGN.md section 4)
@@ -150,7 +150,7 @@ def _visit_lines(feedback: Feedback) -> list[VisitLine]:
 def _record_lines(feedback: Feedback) -> list[RecordLine]:
     return [
         RecordLine(
-            facility_system=system_name(line.get("system_code")),
+            facility_system=catalogue.system_name(line.get("system_code")),
             item=line["item"],
             result=line["result"],
             result_name=RECORD_RESULTS.get(line["result"], line["result"]),
@@ -180,7 +180,7 @@ def _defect_lines(feedback: Feedback) -> list[DefectLine]:
     return [
         DefectLine(
             id=defect.id,
-            facility_system=system_name(defect.system_code),
+            facility_system=catalogue.system_name(defect.system_code),
             severity_name=DEFECT_SEVERITIES.get(defect.severity, defect.severity),
             description=defect.description,
             status=defect.status,
@@ -236,7 +236,7 @@ def _answered(feedback: Feedback, openid: str, rating: int | None, comment: str 
     feedback.comment = (comment or "").strip() or None
     if rating is not None and rating <= LOW_RATING:
         feedback.flags = sorted({*feedback.flags, "low_rating"})
-    reevaluate_documents_later(feedback.project_id)
+    feedback_settled(feedback.project_id)
 
 
 def confirm(feedback_id: int, openid: str, rating: int, comment: str | None) -> Feedback:

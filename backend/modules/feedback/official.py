@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from backend.core.db import db, unit_of_work
+from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import Project
 
 from .links import feedback_page_path, public_base_url, read_binding_scene

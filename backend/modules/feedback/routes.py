@@ -1,11 +1,10 @@
 """Feedback API for organisations and supervisors. The client contact's pages and the official-account server
-endpoint are plain Flask blueprints of the top-level `wechat_official` package, registered by register_plain."""
+endpoint are plain Flask blueprints of the top-level `wechat_official` package, registered by the app factory."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
 from flask.views import MethodView
 
 from backend.core.access import Role
@@ -66,10 +65,3 @@ class ContactBinding(MethodView):
         """委托单位联系人绑定码：公众号带参数二维码的场景值（30天有效）"""
         scene, expires_at = services.contact_binding_scene(current_actor(), project_id)
         return {"scene": scene, "expires_at": expires_at}
-
-
-def register_plain(app: Flask) -> None:
-    """Called by module discovery: the official-account endpoint and the client's H5 pages (not in OpenAPI)."""
-    import wechat_official
-
-    wechat_official.register(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,9 +19,9 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
+from backend.core.timeline import append_event
 from backend.core.timeutil import month_bounds, to_local, today, utcnow
 from backend.core.validators import mask_phone
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import SERVICE_TYPES, Defect, PlanItem, Project, SiteVisit, WorkRecord
 from backend.modules.realname.models import Organization
 
@@ -69,9 +70,21 @@ def event(kind: str, summary: str, feedback: Feedback, visibility: str = "client
     )
 
 
-def reevaluate_documents_later(project_id: int) -> None:
-    """Blocked conclusion documents may now take effect (they wait for the client)."""
-    enqueue("backend.modules.documents.jobs.reevaluate_project", queue="documents", project_id=project_id)
+# Called, inside the caller's transaction, with the project whose feedback was just answered or lapsed. Modules
+# above feedback register here (documents: blocked conclusion documents may now take effect), so feedback names none.
+_settled_listeners: list[Callable[[int], None]] = []
+
+
+def on_feedback_settled(listener: Callable[[int], None]) -> Callable[[int], None]:
+    if listener not in _settled_listeners:
+        _settled_listeners.append(listener)
+    return listener
+
+
+def feedback_settled(project_id: int) -> None:
+    """A project's feedback was answered or lapsed: whatever waits for the client may go on."""
+    for listener in _settled_listeners:
+        listener(project_id)
 
 
 # --- what the client is told ----------------------------------------------------------------------------
@@ -446,7 +459,7 @@ def expire_overdue_feedback() -> list[int]:
             feedback.flags = sorted({*feedback.flags, "window_lapsed"})
             event("feedback.expired", "委托单位未在期限内确认从业反馈，已超期", feedback, visibility="org")
         for project_id in sorted({f.project_id for f in overdue}):
-            reevaluate_documents_later(project_id)
+            feedback_settled(project_id)
         uow.commit()
     return [f.id for f in overdue]
 

@@ -28,10 +28,9 @@ from backend.core.access import Actor, Role
 from backend.core.db import after_commit, db, unit_of_work
 from backend.core.errors import Conflict, ValidationFailed
 from backend.core.files import path_for
+from backend.core.timeline import GENESIS, TimelineEvent, TimelineHead, append_event, compute_hash, verify_chain
 from backend.modules.accounts.models import User, UserRole
 from backend.modules.accounts.services import revoke_role
-from backend.modules.lifecycle.chain import GENESIS, append_event, compute_hash, verify_chain
-from backend.modules.lifecycle.models import TimelineEvent, TimelineHead
 
 from .models import TrialJob
 from .trial import get_mode, tagging_suspended

@@ -1,6 +1,6 @@
 """The import's timeline events, appended a batch at a time.
 
-`lifecycle.chain.append_event` locks the chain's head, inserts, hashes and moves the head for every event: four
+`core.timeline.append_event` locks the chain's head, inserts, hashes and moves the head for every event: four
 statements each, 600,000 for the 150,000 projects of Shanghai. Here the events of a batch are inserted at once
 (unique placeholders for the hash), then linked in id order from the head, exactly as append_event links them,
 and the head moves once; `flask timeline verify` checks them like any other. The head stays locked from the
@@ -16,9 +16,8 @@ from typing import Any
 
 from backend.core.audit import current_context
 from backend.core.db import db
+from backend.core.timeline import GENESIS, VISIBILITIES, TimelineEvent, TimelineHead, compute_hash
 from backend.core.timeutil import utcnow
-from backend.modules.lifecycle.chain import GENESIS, compute_hash
-from backend.modules.lifecycle.models import VISIBILITIES, TimelineEvent, TimelineHead
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from backend.core.access import Actor
 from backend.core.db import db, unit_of_work
 from backend.core.errors import ValidationFailed
 from backend.core.jobs import BackgroundJob
+from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
-from backend.modules.lifecycle.chain import append_event
 
 from .models import MODES, SystemSetting, TrialJob
 

@@ -6,8 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from backend.core.messages import message_for
-
-from .chain import verify_chain
+from backend.core.timeline import verify_chain
 
 timeline_group = AppGroup("timeline", help="全生命周期时间线")
 

@@ -20,12 +20,10 @@ from backend.core.access import Actor, area_clause
 from backend.core.db import db
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import Page, decode_cursor, encode_cursor, keyset_page
+from backend.core.timeline import ChainReport, TimelineEvent, verify_chain
 from backend.modules.projects.models import PlanItem, Project, SiteVisit, WorkRecord
 from backend.modules.realname.models import Organization, Practitioner
 from backend.modules.realname.queries import practitioner_for_user
-
-from .chain import ChainReport, verify_chain
-from .models import TimelineEvent
 
 OWN_LEVELS = ("public", "client", "org")
 CLIENT_LEVELS = ("public", "client")

@@ -20,10 +20,10 @@ from backend.core.access import Actor, area_clause
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.pagination import Page, keyset_page
+from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, today, utcnow
 from backend.modules.documents.models import ConclusionDocument
 from backend.modules.feedback.models import Feedback
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.catalogue import is_month_key
 from backend.modules.projects.models import Defect, Project, SiteVisit
 from backend.modules.realname.models import Organization

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 FREQUENCIES: dict[str, str] = {
     "daily": "每日",
@@ -243,6 +244,19 @@ def get(version: str) -> Catalogue | None:
 def unknown_systems(codes: list[str], version: str = CURRENT_VERSION) -> list[str]:
     valid = set(CATALOGUES[version].building_system_codes)
     return [c for c in codes if c not in valid]
+
+
+@cache
+def _system_names() -> dict[str, str]:
+    """Names from every catalogue version, newest last (it wins): plans keep the version they were made from."""
+    return {system.code: system.name for cat in CATALOGUES.values() for system in cat.systems}
+
+
+def system_name(code: str | None) -> str:
+    """The Chinese name of a facility system; an unknown code is printed as it is."""
+    if not code:
+        return "其他"
+    return _system_names().get(code, code)
 
 
 # ----------------------------------------------------------------------------------------------------

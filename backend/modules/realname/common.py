@@ -10,9 +10,9 @@ from backend.core.access import Actor, require_area, require_org_manager
 from backend.core.audit import record
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
+from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
 from backend.modules.accounts.models import User
-from backend.modules.lifecycle.chain import append_event
 
 from .models import Employment, IntegrityEvidence, Organization, Practitioner
 from .queries import active_employment

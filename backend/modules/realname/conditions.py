@@ -19,8 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.db import db
+from backend.core.timeline import append_event
 from backend.core.timeutil import today, utcnow
-from backend.modules.lifecycle.chain import append_event
 
 from .models import ORG_DOCUMENTS, Certificate, Employment, Organization, Practitioner
 

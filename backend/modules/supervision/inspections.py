@@ -12,8 +12,8 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.files import StoredFile, store_image
 from backend.core.pagination import Page, keyset_page
+from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, today, utcnow
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import Project
 from backend.modules.realname.models import Organization
 

@@ -10,8 +10,8 @@ from backend.core.access import Actor, area_clause, require_permission
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, ValidationFailed
 from backend.core.pagination import Page, keyset_page
+from backend.core.timeline import append_event
 from backend.core.timeutil import today
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.realname.models import Employment, Organization, Practitioner
 
 from . import rules

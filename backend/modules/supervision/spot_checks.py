@@ -27,9 +27,9 @@ from backend.core.files import StoredFile, store_image
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
 from backend.core.schedule import Periodic, register
+from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.accounts.models import User
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname import queries
 from backend.modules.realname.models import Organization, Practitioner

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from backend.core.db import db
-from backend.modules.lifecycle.models import TimelineEvent
+from backend.core.timeline import TimelineEvent
 from backend.modules.realname.conditions import MONITORED_STATUSES, evaluate
 from backend.modules.realname.models import Organization
 

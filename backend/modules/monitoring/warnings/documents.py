@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from backend.core.db import db
+from backend.core.timeline import TimelineEvent
 from backend.modules.documents.models import ConclusionDocument
-from backend.modules.lifecycle.models import TimelineEvent
 from backend.modules.realname.models import Practitioner
 
 from ..sqlutil import local_day_key

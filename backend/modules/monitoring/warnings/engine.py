@@ -22,10 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from backend.core.db import db, unit_of_work
+from backend.core.timeline import TimelineEvent, append_event
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.accounts.models import User, UserRole
-from backend.modules.lifecycle.chain import append_event
-from backend.modules.lifecycle.models import TimelineEvent
 
 from ..models import OPEN_WARNING_STATUSES, MonitoringWarning, ScanState, WarningNotification
 from ..sqlutil import local_midnight

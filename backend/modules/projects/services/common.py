@@ -12,8 +12,8 @@ from flask import current_app
 from backend.core.access import Actor, can_manage_org
 from backend.core.db import db
 from backend.core.errors import Forbidden, NotFound
+from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
-from backend.modules.lifecycle.chain import append_event
 from backend.modules.realname import queries
 from backend.modules.realname.models import Practitioner
 
