@@ -27,8 +27,9 @@ from backend.core.errors import Conflict, NotFound
 from backend.core.timeutil import utcnow
 
 from . import supplement
-from .kinds.common import Context, RowInvalid, finish_batch
+from .kinds.common import RowInvalid
 from .kinds.documents import Documents
+from .kinds.run import Context, finish_batch
 from .models import ImportRowError, ImportRun
 from .sources import FileFormatError, Row, SourceTable, iter_rows, order_tables, tables_in
 from .trial import tagging_suspended

@@ -16,22 +16,8 @@ from backend.modules.documents.models import DOC_TYPE_FOR_SERVICE, DOC_TYPES, Co
 from backend.modules.projects.models import Project
 from backend.modules.projects.services.common import change_status
 
-from .common import (
-    CREATED,
-    UNCHANGED,
-    Checker,
-    Column,
-    Context,
-    Kind,
-    ProjectRef,
-    choices,
-    history_events,
-    invalid,
-    known_person,
-    known_project,
-    local_midnight,
-    project_ref,
-)
+from .common import CREATED, UNCHANGED, Checker, Column, Kind, ProjectRef, choices, invalid, local_midnight, project_ref
+from .run import Context, history_events, known_person, known_project
 
 REPORT_NUMBER_MAX = 40
 DOC_TYPE_CHOICES = choices(DOC_TYPES, ("维保记录", "maintenance_record"))

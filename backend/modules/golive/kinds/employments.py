@@ -16,21 +16,8 @@ from backend.modules.accounts.models import User
 from backend.modules.realname import queries
 from backend.modules.realname.models import POSITIONS, Certificate, Employment, Organization, Practitioner
 
-from .common import (
-    CREATED,
-    UNCHANGED,
-    Checker,
-    Column,
-    Context,
-    Kind,
-    OrgRef,
-    Refs,
-    choices,
-    invalid,
-    known_org,
-    known_person,
-    local_midnight,
-)
+from .common import CREATED, UNCHANGED, Checker, Column, Kind, OrgRef, Refs, choices, invalid, local_midnight
+from .run import Context, known_org, known_person
 
 POSITION_CHOICES = choices(POSITIONS)
 EMPLOYMENT_STATUS_CHOICES = {"在职": "active", "离职": "ended", "active": "active", "ended": "ended"}

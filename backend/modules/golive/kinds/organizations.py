@@ -25,15 +25,14 @@ from .common import (
     UNCHANGED,
     Checker,
     Column,
-    Context,
     Kind,
     Site,
     choices,
     invalid,
     local_midnight,
     org_ref,
-    user_for_phone,
 )
+from .run import Context, user_for_phone
 
 ORG_TYPE_CHOICES = choices(ORG_TYPES, ("维保检测", "maintenance_testing"), ("评估", "assessment"))
 ORG_STATUS_CHOICES = {"正常": "verified", "停业": "suspended", "注销": "deregistered"} | {

@@ -16,7 +16,8 @@ from backend.modules.realname import queries
 from backend.modules.realname.models import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner
 from backend.modules.realname.practitioners import check_certificate, check_registry_identity
 
-from .common import CREATED, UNCHANGED, Checker, Column, Context, Kind, PersonRef, choices, invalid, user_for_phone
+from .common import CREATED, UNCHANGED, Checker, Column, Kind, PersonRef, choices, invalid
+from .run import Context, user_for_phone
 
 CERT_KIND_CHOICES = choices(CERT_KINDS)
 # 五级/初级工, 五级/初级, 五级, 初级, 5 → 5 (realname keeps levels as 5 … 1, lower is higher)

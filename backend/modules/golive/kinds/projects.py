@@ -26,18 +26,16 @@ from .common import (
     UNCHANGED,
     Checker,
     Column,
-    Context,
     Kind,
     PersonRef,
     Site,
     choices,
     invalid,
-    known_org,
-    known_person,
     local_midnight,
     project_ref,
     split_list,
 )
+from .run import Context, known_org, known_person
 
 SERVICE_CHOICES = choices(SERVICE_TYPES, ("维保", "maintenance"), ("维护保养检测", "maintenance"))
 

@@ -14,20 +14,8 @@ from backend.core.db import db
 from backend.core.timeutil import utcnow
 from backend.modules.projects.models import SiteVisit
 
-from .common import (
-    CREATED,
-    CRS_COLUMN,
-    UNCHANGED,
-    Checker,
-    Column,
-    Context,
-    Kind,
-    Site,
-    history_events,
-    invalid,
-    known_person,
-    known_project,
-)
+from .common import CREATED, CRS_COLUMN, UNCHANGED, Checker, Column, Kind, Site, invalid
+from .run import Context, history_events, known_person, known_project
 
 VISIT_NO_MAX = 40  # the visit's idempotency key is "v1-" + this, within its 64 characters
 VISIT_KEY_PREFIX = "v1-"  # idempotency key of an imported visit: unique per practitioner with the v1 number
