@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from backend.core.geo import PLACES_CSV, from_wgs84, geodesic_destination, in_shanghai  # noqa: E402
 from backend.core.validators import credit_code_check_char, id_check_digit  # noqa: E402
-from backend.modules.golive import formats  # noqa: E402
+from backend.modules.golive.kinds import KINDS  # noqa: E402
 
 FULL = {"organizations": 600, "practitioners": 30_000, "projects": 150_000}
 SEED = 20261125
@@ -69,14 +69,14 @@ class Writer:
     """One CSV per object, written row by row."""
 
     def __init__(self, directory: Path, number: int, key: str) -> None:
-        self.fmt = formats.OBJECTS[key]
+        self.kind = KINDS[key]
         self.handle = (directory / f"{number:02d}-{key}.csv").open("w", encoding="utf-8", newline="")
         self.csv = csv.writer(self.handle)
-        self.csv.writerow([c.header for c in self.fmt.columns])
+        self.csv.writerow([c.header for c in self.kind.columns])
         self.rows = 0
 
     def row(self, **values: object) -> None:
-        self.csv.writerow(["" if values.get(c.key) is None else values[c.key] for c in self.fmt.columns])
+        self.csv.writerow(["" if values.get(c.key) is None else values[c.key] for c in self.kind.columns])
         self.rows += 1
 
     def close(self) -> int:
@@ -163,7 +163,7 @@ def generate(directory: Path, fraction: float) -> tuple[dict[str, int], list[dic
                 lead_id_number=staff[1],
                 member_id_numbers="；".join(staff[2:4]),
             )
-    counts = {w.fmt.key: w.close() for w in (orgs, people, jobs, projects)}
+    counts = {w.kind.key: w.close() for w in (orgs, people, jobs, projects)}
     return counts, engineers
 
 

@@ -31,7 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from backend.core.geo import from_wgs84  # noqa: E402
-from backend.modules.golive import formats  # noqa: E402
+from backend.modules.golive import templates  # noqa: E402
+from backend.modules.golive.kinds import KINDS, Kind  # noqa: E402
+from backend.modules.golive.sources import UTF8_BOM  # noqa: E402
 from backend.modules.projects.demo import demo_places  # noqa: E402
 
 DATASET = REPO / "backend" / "data" / "registry" / "registry_dataset.json"
@@ -68,23 +70,23 @@ class Staff:
     valid_engineer: bool
 
 
-def _csv(rows: list[list[Any]], fmt: formats.ObjectFormat, *, key_row: bool, encoding: str) -> bytes:
+def _csv(rows: list[list[Any]], kind: Kind[Any], *, key_row: bool, encoding: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.header for c in fmt.columns])
+    writer.writerow([c.header for c in kind.columns])
     if key_row:
-        writer.writerow([c.key for c in fmt.columns])
+        writer.writerow([c.key for c in kind.columns])
     writer.writerows(rows)
     text = out.getvalue()
-    return (formats.UTF8_BOM if encoding == "utf-8-sig" else b"") + text.encode(
+    return (UTF8_BOM if encoding == "utf-8-sig" else b"") + text.encode(
         "utf-8" if encoding == "utf-8-sig" else encoding
     )
 
 
-def _row(fmt: formats.ObjectFormat, values: dict[str, Any]) -> list[str]:
-    unknown = set(values) - {c.key for c in fmt.columns}
+def _row(kind: Kind[Any], values: dict[str, Any]) -> list[str]:
+    unknown = set(values) - {c.key for c in kind.columns}
     assert not unknown, unknown
-    return ["" if values.get(c.key) is None else str(values[c.key]) for c in fmt.columns]
+    return ["" if values.get(c.key) is None else str(values[c.key]) for c in kind.columns]
 
 
 def _position(kinds_valid: set[str], kinds: set[str], taken: set[str]) -> str:
@@ -118,7 +120,7 @@ def build() -> dict[str, list[list[str]]]:
         types = "；".join(org["types"])
         out["organizations"].append(
             _row(
-                formats.ORGANIZATIONS,
+                KINDS["organizations"],
                 {
                     "credit_code": org["credit_code"],
                     "name": org["name"],
@@ -144,7 +146,7 @@ def build() -> dict[str, list[list[str]]]:
             level = cert["level"] if cert["kind"] == OPERATOR else None
             out["practitioners"].append(
                 _row(
-                    formats.PRACTITIONERS,
+                    KINDS["practitioners"],
                     {
                         "id_number": id_number,
                         "name": person["name"],
@@ -167,7 +169,7 @@ def build() -> dict[str, list[list[str]]]:
         started = min(started, date(2026, 6, 1))
         out["employments"].append(
             _row(
-                formats.EMPLOYMENTS,
+                KINDS["employments"],
                 {
                     "id_number": id_number,
                     "credit_code": employer,
@@ -221,7 +223,7 @@ def _projects(rng: random.Random, data: dict[str, Any], staff: dict[str, list[St
             systems = "；".join(rng.sample(SYSTEM_NAMES, 7)) if service != "assessment" else ""
             out["projects"].append(
                 _row(
-                    formats.PROJECTS,
+                    KINDS["projects"],
                     {
                         "project_no": number,
                         "credit_code": org["credit_code"],
@@ -253,7 +255,7 @@ def _projects(rng: random.Random, data: dict[str, Any], staff: dict[str, list[St
                     start_minute = rng.randint(0, 50)
                     out["visits"].append(
                         _row(
-                            formats.VISITS,
+                            KINDS["visits"],
                             {
                                 "visit_no": f"QD{year}{visit_serial:06d}",
                                 "project_no": number,
@@ -277,7 +279,7 @@ def _projects(rng: random.Random, data: dict[str, Any], staff: dict[str, list[St
                 doc_serial += 1
                 out["documents"].append(
                     _row(
-                        formats.DOCUMENTS,
+                        KINDS["documents"],
                         {
                             "report_number": f"BG{year}-{doc_serial:06d}",
                             "project_no": number,
@@ -307,15 +309,13 @@ SAMPLE_FILES = (
 def sample_files() -> dict[str, bytes]:
     rows = build()
     return {
-        name: _csv(rows[key], formats.OBJECTS[key], key_row=key_row, encoding=encoding)
+        name: _csv(rows[key], KINDS[key], key_row=key_row, encoding=encoding)
         for name, key, encoding, key_row in SAMPLE_FILES
     }
 
 
 def template_files() -> dict[str, bytes]:
-    files = {f"{n:02d}-{fmt.key}.csv": formats.template_csv(fmt) for n, fmt in enumerate(formats.OBJECTS.values(), 1)}
-    files["import-workbook.xlsx"] = formats.template_workbook()
-    return files
+    return templates.template_files()
 
 
 def main() -> None:

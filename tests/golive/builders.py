@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.db import db
-from backend.modules.golive import formats, importer, services
+from backend.modules.golive import importer, services, sources
+from backend.modules.golive.kinds import KINDS
 from backend.modules.golive.models import ImportRowError, ImportRun
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,17 +34,17 @@ def copy_sample(target: Path, *names: str) -> Path:
 
 def read_sample(name: str) -> list[dict[str, str]]:
     """A sample file's data rows as {key: text} (through the importer's own reader)."""
-    table = formats.tables_in(SAMPLE / name)[0]
-    return [row.values for row in formats.iter_rows(table)]
+    table = sources.tables_in(SAMPLE / name)[0]
+    return [row.values for row in sources.iter_rows(table)]
 
 
 def write_csv(path: Path, object_key: str, rows: list[dict[str, Any]], *, encoding: str = "utf-8") -> Path:
-    fmt = formats.OBJECTS[object_key]
+    kind = KINDS[object_key]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.header for c in fmt.columns])
+    writer.writerow([c.header for c in kind.columns])
     for row in rows:
-        writer.writerow(["" if row.get(c.key) is None else str(row[c.key]) for c in fmt.columns])
+        writer.writerow(["" if row.get(c.key) is None else str(row[c.key]) for c in kind.columns])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(out.getvalue().encode(encoding))
     return path
@@ -55,11 +56,11 @@ def write_workbook(path: Path, sheets: dict[str, list[dict[str, Any]]]) -> Path:
 
     workbook = Workbook(write_only=True)
     for key, rows in sheets.items():
-        fmt = formats.OBJECTS[key]
-        sheet = workbook.create_sheet(fmt.name)
-        sheet.append([c.header for c in fmt.columns])
+        kind = KINDS[key]
+        sheet = workbook.create_sheet(kind.name)
+        sheet.append([c.header for c in kind.columns])
         for row in rows:
-            sheet.append([row.get(c.key) or None for c in fmt.columns])
+            sheet.append([row.get(c.key) or None for c in kind.columns])
     workbook.save(path)
     return path
 

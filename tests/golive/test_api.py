@@ -18,7 +18,7 @@ from backend.core.outbox import OutboxMessage
 from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import today as shanghai_today
 from backend.modules.documents.models import ConclusionDocument
-from backend.modules.golive import formats, services
+from backend.modules.golive import kinds, services, sources
 from backend.modules.golive.models import ImportRun
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.models import Employment, Organization, Practitioner
@@ -52,22 +52,22 @@ def test_templates_describe_every_object_and_download_as_csv_and_xlsx(client: An
     listing = client.get(f"{ADMIN}/imports/templates", headers=corps.headers)
     assert listing.status_code == 200
     objects = listing.get_json()
-    assert [o["key"] for o in objects] == formats.ORDER
+    assert [o["key"] for o in objects] == kinds.ORDER
     for item in objects:
-        fmt = formats.OBJECTS[item["key"]]
-        assert [c["header"] for c in item["columns"]] == [c.header for c in fmt.columns]
+        kind = kinds.KINDS[item["key"]]
+        assert [c["header"] for c in item["columns"]] == [c.header for c in kind.columns]
         assert all(c["description"] for c in item["columns"])
         response = client.get(item["csv_template"], headers=corps.headers)
         assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
         header, keys = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-        assert [h.rstrip("*") for h in header] == [c.header for c in fmt.columns]
-        assert keys == [c.key for c in fmt.columns]
+        assert [h.rstrip("*") for h in header] == [c.header for c in kind.columns]
+        assert keys == [c.key for c in kind.columns]
     workbook = client.get(f"{ADMIN}/imports/templates/workbook.xlsx", headers=corps.headers)
     assert workbook.status_code == 200
     from openpyxl import load_workbook
 
     sheets = load_workbook(io.BytesIO(workbook.data), read_only=True).sheetnames
-    assert sheets == [formats.INSTRUCTION_SHEET] + [f.name for f in formats.OBJECTS.values()]
+    assert sheets == [sources.INSTRUCTION_SHEET] + [k.name for k in kinds.KINDS.values()]
     assert client.get(f"{ADMIN}/imports/templates/nothing.csv", headers=corps.headers).status_code == 404
 
 

@@ -19,7 +19,8 @@ from backend.core.db import db
 from backend.core.jurisdictions import DISTRICTS
 from backend.core.timeline import TimelineEvent, verify_chain
 from backend.modules.documents.models import ConclusionDocument
-from backend.modules.golive import formats, importer
+from backend.modules.golive import importer, sources
+from backend.modules.golive.kinds import KINDS
 from backend.modules.golive.models import ImportRun
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.models import Certificate, Employment, Organization, Practitioner
@@ -68,16 +69,16 @@ def test_sample_and_templates_are_what_the_script_makes(ctx: Any) -> None:
     from openpyxl import load_workbook
 
     workbook = load_workbook(TEMPLATES / "import-workbook.xlsx", read_only=True)
-    for fmt in formats.OBJECTS.values():
-        header, keys = list(workbook[fmt.name].iter_rows(max_row=2, values_only=True))
-        assert [h.rstrip("*") for h in header] == [c.header for c in fmt.columns]
-        assert list(keys) == [c.key for c in fmt.columns]
+    for kind in KINDS.values():
+        header, keys = list(workbook[kind.name].iter_rows(max_row=2, values_only=True))
+        assert [h.rstrip("*") for h in header] == [c.header for c in kind.columns]
+        assert list(keys) == [c.key for c in kind.columns]
 
 
 def test_sample_files_come_in_the_encodings_v1_exports_use(ctx: Any) -> None:
-    assert formats.detect_encoding(SAMPLE / "01-organizations.csv") == "gb18030"
-    assert formats.detect_encoding(SAMPLE / "02-practitioners.csv") == "utf-8-sig"
-    assert formats.detect_encoding(SAMPLE / "03-employments.csv") == "utf-8"
+    assert sources.detect_encoding(SAMPLE / "01-organizations.csv") == "gb18030"
+    assert sources.detect_encoding(SAMPLE / "02-practitioners.csv") == "utf-8-sig"
+    assert sources.detect_encoding(SAMPLE / "03-employments.csv") == "utf-8"
     # Chinese read back intact from the GB18030 file
     first = read_sample("01-organizations.csv")[0]
     assert first["name"] == "上海远安消防设备维修检测有限公司"
@@ -387,11 +388,10 @@ def test_a_row_the_database_refuses_is_isolated_and_the_rest_of_its_batch_is_kep
 ) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from backend.modules.golive import appliers
-
     rows = read_sample("01-organizations.csv")[:3]
     refused = rows[1]["credit_code"]
-    original = appliers.APPLIERS["organizations"]
+    organizations = KINDS["organizations"]
+    original = organizations.apply
 
     def refusing(ctx: Any, row: Any) -> str:
         outcome = original(ctx, row)
@@ -399,7 +399,7 @@ def test_a_row_the_database_refuses_is_isolated_and_the_rest_of_its_batch_is_kep
             raise IntegrityError("INSERT INTO organizations …", {}, Exception("duplicate key value"))
         return outcome
 
-    monkeypatch.setitem(appliers.APPLIERS, "organizations", refusing)
+    monkeypatch.setattr(organizations, "apply", refusing)
     run = run_import(write_csv(tmp_path / "v1" / "机构.csv", "organizations", rows))
     assert errors_of(run.id) == [("机构.csv", 3, "", "数据库拒绝保存该行（IntegrityError），请检查数据长度和格式")]
     assert run.counts["organizations"] == {"created": 2, "unchanged": 0, "failed": 1}

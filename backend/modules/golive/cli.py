@@ -11,7 +11,8 @@ from backend.core import jurisdictions
 from backend.core.access import Actor, Role
 from backend.core.errors import DomainError
 
-from . import clearing, formats, importer, services
+from . import clearing, importer, services, templates
+from .kinds import KINDS
 from .models import MODES, RUN_STATUSES
 
 # Commands run by an operator on the server: recorded in the audit log without a user id.
@@ -31,7 +32,7 @@ def _summary(run_id: int) -> None:
         f"导入任务 #{run.id}：{RUN_STATUSES.get(run.status, run.status)}{'（试导入，未保存）' if run.dry_run else ''}"
     )
     for key, counts in run.counts.items():
-        name = formats.OBJECTS[key].name
+        name = KINDS[key].name
         click.echo(f"  {name}：新增 {counts['created']}，未变 {counts['unchanged']}，错误 {counts['failed']}")
     if run.errors_count:
         click.echo(f"  共 {run.errors_count} 条错误：flask import errors {run.id} -o errors.csv")
@@ -104,9 +105,8 @@ def import_errors(run_id: int, output: Path | None) -> None:
 def import_templates(directory: Path) -> None:
     """Write the CSV templates (one per object) and the XLSX workbook."""
     directory.mkdir(parents=True, exist_ok=True)
-    for number, fmt in enumerate(formats.OBJECTS.values(), start=1):
-        (directory / f"{number:02d}-{fmt.key}.csv").write_bytes(formats.template_csv(fmt))
-    (directory / "import-workbook.xlsx").write_bytes(formats.template_workbook())
+    for name, content in templates.template_files().items():
+        (directory / name).write_bytes(content)
     click.echo(f"模板已写入 {directory}")
 
 

@@ -27,11 +27,12 @@ from backend.core.errors import Conflict, NotFound
 from backend.core.timeutil import utcnow
 
 from . import supplement
-from .appliers import APPLIERS, Context, finish_batch, prefetch
-from .formats import FileFormatError, Row, SourceTable, iter_rows, order_tables, tables_in
+from .kinds.common import RowInvalid
+from .kinds.documents import Documents
+from .kinds.run import Context, finish_batch
 from .models import ImportRowError, ImportRun
+from .sources import FileFormatError, Row, SourceTable, iter_rows, order_tables, tables_in
 from .trial import tagging_suspended
-from .validation import PARSERS, RowInvalid, natural_key
 
 BATCH_SIZE = 500
 ACTIVE_STATUSES = ("queued", "running")
@@ -62,7 +63,7 @@ class BatchResult:
     def fail(self, table: SourceTable, line: int, problems: list[tuple[str, str]]) -> None:
         self.count("failed")
         for key, reason in problems:
-            header = next((c.header for c in table.fmt.columns if c.key == key), key)
+            header = next((c.header for c in table.kind.columns if c.key == key), key)
             self.errors.append(RowError(table.label, line, header, reason))
 
     def merge(self, other: BatchResult) -> None:
@@ -167,7 +168,7 @@ def _documented_projects(tables: list[SourceTable]) -> set[str]:
     """Project numbers that have a conclusion document in this run (decides whether a project is concluded)."""
     found: set[str] = set()
     for table in tables:
-        if table.fmt.key != "documents":
+        if not isinstance(table.kind, Documents):
             continue
         try:
             found.update(r.values.get("project_no", "").strip().upper() for r in iter_rows(table))
@@ -197,7 +198,7 @@ def _seen_before(table: SourceTable, last_line: int) -> dict[tuple[str, ...], in
     for row in iter_rows(table):
         if row.line > last_line:
             break
-        key = natural_key(table.fmt, row.values)
+        key = table.kind.key_of(row.values)
         if key is not None:
             seen.setdefault(key, row.line)
     return seen
@@ -221,18 +222,18 @@ def _batches(run: ImportRun, tables: list[SourceTable], size: int) -> Iterator[_
 
 
 def _parse(batch: _Batch, result: BatchResult) -> list[tuple[Row, Any]]:
-    fmt = batch.table.fmt
+    kind = batch.table.kind
     parsed = []
     for row in batch.rows:
-        key = natural_key(fmt, row.values)
+        key = kind.key_of(row.values)
         if key is not None:
             first = batch.seen.get(key)
             if first is not None:
-                result.fail(batch.table, row.line, [(fmt.natural_key[0], f"与第{first}行重复")])
+                result.fail(batch.table, row.line, [(kind.natural_key[0], f"与第{first}行重复")])
                 continue
             batch.seen[key] = row.line
         try:
-            parsed.append((row, PARSERS[fmt.key](row.values)))
+            parsed.append((row, kind.parse(row.values)))
         except RowInvalid as exc:
             result.fail(batch.table, row.line, exc.errors)
     return parsed
@@ -240,13 +241,15 @@ def _parse(batch: _Batch, result: BatchResult) -> list[tuple[Row, Any]]:
 
 def _apply(ctx: Context, table: SourceTable, items: list[tuple[Row, Any]]) -> BatchResult:
     result = BatchResult()
-    prefetch(ctx, table.fmt.key, [clean for _, clean in items])
+    kind = table.kind
+    ctx.refs.new_batch()
+    kind.prefetch(ctx, [clean for _, clean in items])
     for row, clean in items:
         try:
-            result.count(APPLIERS[table.fmt.key](ctx, clean))
+            result.count(kind.apply(ctx, clean))
         except RowInvalid as exc:
             result.fail(table, row.line, exc.errors)
-    finish_batch(ctx)
+    finish_batch(ctx, kind)
     return result
 
 
@@ -290,9 +293,9 @@ def _checkpoint(batch: _Batch) -> dict[str, int]:
 
 def _record(run: ImportRun, batch: _Batch, result: BatchResult, *, keep_errors: bool) -> None:
     counts = {k: dict(v) for k, v in (run.counts or {}).items()}
-    mine = Counter(counts.get(batch.table.fmt.key, {}))
+    mine = Counter(counts.get(batch.table.kind.key, {}))
     mine.update(result.counts)
-    counts[batch.table.fmt.key] = {k: mine.get(k, 0) for k in OUTCOMES}
+    counts[batch.table.kind.key] = {k: mine.get(k, 0) for k in OUTCOMES}
     run.counts = counts
     run.rows_done += result.rows
     run.errors_count += len(result.errors)

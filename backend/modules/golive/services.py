@@ -24,9 +24,10 @@ from backend.core.errors import Conflict, NotFound, ValidationFailed
 from backend.core.jobs import BackgroundJob, enqueue, set_progress
 from backend.core.pagination import Page, keyset_page
 
-from . import clearing, formats, importer, trial
-from .formats import FileFormatError, ObjectFormat
+from . import clearing, importer, sources, templates, trial
+from .kinds import KINDS, Kind
 from .models import ImportRun
+from .sources import FileFormatError
 from .trial import tagging_suspended
 
 JOB = "backend.modules.golive.jobs.run_import"
@@ -49,8 +50,8 @@ class Upload(Protocol):
 # --- templates -----------------------------------------------------------------------------------------------
 
 
-def template_catalogue(actor: Actor) -> list[ObjectFormat]:
-    return list(formats.OBJECTS.values())
+def template_catalogue(actor: Actor) -> list[Kind[Any]]:
+    return list(KINDS.values())
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,14 @@ def template_download(actor: Actor, name: str) -> Download:
     """`<object>.csv` (e.g. organizations.csv) or workbook.xlsx (every object, one sheet each)."""
     if name == WORKBOOK:
         return Download(
-            formats.template_workbook(),
+            templates.template_workbook(),
             "历史数据导入模板.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    fmt = formats.OBJECTS.get(name.removesuffix(".csv")) if name.endswith(".csv") else None
-    if fmt is None:
+    kind = KINDS.get(name.removesuffix(".csv")) if name.endswith(".csv") else None
+    if kind is None:
         raise NotFound("import_template_unknown")
-    return Download(formats.template_csv(fmt), f"{fmt.name}.csv", "text/csv; charset=utf-8")
+    return Download(templates.template_csv(kind), f"{kind.name}.csv", "text/csv; charset=utf-8")
 
 
 # --- starting a run ------------------------------------------------------------------------------------------
@@ -151,8 +152,8 @@ def check_files(directory: Path, files: list[dict[str, str]]) -> None:
     problems = []
     for item in files:
         try:
-            for table in formats.tables_in(directory / item["path"], item["name"]):
-                formats.inspect_headers(table)
+            for table in sources.tables_in(directory / item["path"], item["name"]):
+                sources.inspect_headers(table)
         except FileFormatError as exc:
             problems.append(f"{item['name']}：{exc.message}")
     if problems:
@@ -186,7 +187,7 @@ def create_cli_run(path: Path, dry_run: bool) -> ImportRun:
     files = [
         {"path": p.name, "name": p.name}
         for p in candidates
-        if p.is_file() and p.suffix.lower() in formats.CSV_SUFFIXES + formats.XLSX_SUFFIXES
+        if p.is_file() and p.suffix.lower() in sources.CSV_SUFFIXES + sources.XLSX_SUFFIXES
     ]
     check_files(directory, files)
     with unit_of_work() as uow:
@@ -242,7 +243,7 @@ def error_file(actor: Actor, run_id: int) -> Iterator[bytes]:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(ERROR_HEADER)
-        yield formats.UTF8_BOM + out.getvalue().encode("utf-8")
+        yield sources.UTF8_BOM + out.getvalue().encode("utf-8")
         for number, error in enumerate(importer.error_lines(run_id), start=1):
             out.seek(0)
             out.truncate()
