@@ -9,7 +9,7 @@ practitioner and project (visits, documents and employments are summed up per pr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -877,17 +877,17 @@ def finish_batch(ctx: Context) -> None:
         assert org is not None
         ctx.refresh_conditions(org)
     for project_id, counts in sorted(ctx.history.items()):
-        project = db.session.get(Project, project_id)
-        assert project is not None
+        with_history = db.session.get(Project, project_id)
+        assert with_history is not None
         parts = [f"现场签到 {counts['visits']} 次"] if counts.get("visits") else []
         parts += [f"书面结论文件 {counts['documents']} 份"] if counts.get("documents") else []
         ctx.event(
             "import.history",
-            f"项目{project.project_no}导入原系统历史记录：{'、'.join(parts)}",
-            org_id=project.org_id,
-            project_id=project.id,
-            district_code=project.district_code,
-            special_zone=project.special_zone,
+            f"项目{with_history.project_no}导入原系统历史记录：{'、'.join(parts)}",
+            org_id=with_history.org_id,
+            project_id=with_history.id,
+            district_code=with_history.district_code,
+            special_zone=with_history.special_zone,
             visibility="org",
             data=dict(counts),
         )
@@ -899,7 +899,8 @@ def finish_batch(ctx: Context) -> None:
     ctx.pending_events.clear()
 
 
-APPLIERS = {
+# Each applier takes its table's clean row type; the importer dispatches by table key.
+APPLIERS: dict[str, Callable[[Context, Any], str]] = {
     "organizations": organization,
     "practitioners": practitioner,
     "employments": employment,
