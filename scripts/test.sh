@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The whole suite: lint, then pytest on PostgreSQL + Redis (when TEST_DATABASE_URL and REDIS_URL are set),
+# The whole suite: lint (ruff, mypy), then pytest on PostgreSQL + Redis (when TEST_DATABASE_URL and REDIS_URL are set),
 # then pytest on the embedded default (SQLite, in-process jobs, no Redis). Both must pass.
 set -euo pipefail
 BIN=.venv/bin
 echo "== ruff"
 $BIN/ruff check .
 $BIN/ruff format --check . >/dev/null || { $BIN/ruff format --diff . | head -50; exit 1; }
+echo "== mypy"
+$BIN/mypy
 if [ -d admin ]; then
   echo "== admin SPA build (served at /admin/; the Flask serving tests use it)"
   bash scripts/build-admin.sh
