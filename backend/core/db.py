@@ -132,7 +132,7 @@ _V = TypeVar("_V")
 
 def column_map(stmt: sa.Select[tuple[_K, _V]]) -> dict[_K, _V]:
     """A two-column select as a dict from the first column to the second (ids to names and the like)."""
-    return dict(row.tuple() for row in db.session.execute(stmt))
+    return dict(row._tuple() for row in db.session.execute(stmt))
 
 
 def get_or_404(model: type[Any], ident: Any, code: str = "not_found") -> Any:
