@@ -48,6 +48,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .
@@ -58,4 +59,4 @@ bench: setup
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache .mypy_cache

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
 from backend.core.outbox import record_outbox
+
+if TYPE_CHECKING:
+    # The interfaces only: the implementations are imported on first use (see Adapters).
+    from backend.adapters.bigdata.base import BigDataPlatform
+    from backend.adapters.face.base import FaceEngine
+    from backend.adapters.gis.base import GisPlatform
+    from backend.adapters.registry.base import NationalRegistry
+    from backend.adapters.sms.base import SmsGateway
+    from backend.adapters.wechat.base import MiniProgram, OfficialAccount
 
 
 class Adapters:
@@ -28,7 +37,7 @@ class Adapters:
         return {k: v for k, v in self.config.items() if k.startswith(prefix)}
 
     @cached_property
-    def sms(self) -> Any:
+    def sms(self) -> SmsGateway:
         if self.config["SMS_BACKEND"] == "http":
             from backend.adapters.sms import SmsClient
 
@@ -40,19 +49,19 @@ class Adapters:
         return SmsSimulator(record_outbox, min_interval_seconds=0, daily_limit=10**6)
 
     @cached_property
-    def wechat_mini(self) -> Any:
+    def wechat_mini(self) -> MiniProgram:
         from backend.adapters.wechat import make_mini_program
 
         return make_mini_program(self._cfg("WECHAT_"), record_outbox, redis=self._redis())
 
     @cached_property
-    def wechat_official(self) -> Any:
+    def wechat_official(self) -> OfficialAccount:
         from backend.adapters.wechat import make_official_account
 
         return make_official_account(self._cfg("WECHAT_"), record_outbox, redis=self._redis())
 
     @cached_property
-    def registry(self) -> Any:
+    def registry(self) -> NationalRegistry:
         if self.config["REGISTRY_BACKEND"] == "http":
             from backend.adapters.registry import RegistryClient
 
@@ -66,7 +75,7 @@ class Adapters:
         return RegistrySimulator()
 
     @cached_property
-    def bigdata(self) -> Any:
+    def bigdata(self) -> BigDataPlatform:
         if self.config["BIGDATA_BACKEND"] == "http":
             from backend.adapters.bigdata import BigDataClient
 
@@ -76,13 +85,13 @@ class Adapters:
         return BigDataSimulator()
 
     @cached_property
-    def gis(self) -> Any:
+    def gis(self) -> GisPlatform:
         from backend.adapters.gis import make_gis_platform
 
         return make_gis_platform(self.config.get("GIS_URL"), self.config.get("GIS_KEY"))
 
     @cached_property
-    def face(self) -> Any:
+    def face(self) -> FaceEngine:
         from backend.adapters.face import DlibFaceEngine
 
         return DlibFaceEngine()
@@ -122,7 +131,7 @@ def register_adapter_errors() -> None:
 
 def adapters() -> Adapters:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = app.extensions.get("adapters")
+    found: Adapters | None = app.extensions.get("adapters")
     if found is None:
         found = app.extensions["adapters"] = Adapters(app)
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 import sqlalchemy as sa
@@ -10,6 +11,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from backend.core.db import db
+
+if TYPE_CHECKING:
+    from rq import Queue
+    from rq.job import Job
 
 
 def register(app: Flask) -> None:
@@ -81,7 +86,7 @@ def worker(queues: str, burst: bool) -> None:
         raise click.ClickException("REDIS_URL 未配置：嵌入式默认模式下任务在进程内执行，无需 worker。")
 
     class AppWorker(SimpleWorker):
-        def perform_job(self, job, queue):  # type: ignore[no-untyped-def]
+        def perform_job(self, job: Job, queue: Queue) -> bool:
             try:
                 return super().perform_job(job, queue)
             finally:

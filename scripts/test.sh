@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole suite: lint (ruff, import contracts), then pytest on PostgreSQL + Redis (when TEST_DATABASE_URL and
-# REDIS_URL are set), then pytest on the embedded default (SQLite, in-process jobs, no Redis). Both must pass.
+# The whole suite: lint (ruff, import contracts, mypy), then pytest on PostgreSQL + Redis (when TEST_DATABASE_URL
+# and REDIS_URL are set), then pytest on the embedded default (SQLite, in-process jobs, no Redis), then the clock
+# sweep, the admin SPA and the mini-program. All must pass.
 set -euo pipefail
 BIN=.venv/bin
 echo "== ruff"
@@ -8,6 +9,8 @@ $BIN/ruff check .
 $BIN/ruff format --check . >/dev/null || { $BIN/ruff format --diff . | head -50; exit 1; }
 echo "== import contracts"
 $BIN/lint-imports
+echo "== mypy"
+$BIN/mypy
 if [ -d admin ]; then
   echo "== admin SPA build (served at /admin/; the Flask serving tests use it)"
   bash scripts/build-admin.sh

@@ -26,7 +26,8 @@ class Role(StrEnum):
     CORPS_ADMIN = "corps_admin"
 
 
-ROLE_NAMES = {
+# Keyed by str: a Role is one, and the role names stored on users and declared on routes are plain strings.
+ROLE_NAMES: dict[str, str] = {
     Role.PRACTITIONER: "从业人员",
     Role.ORG_ADMIN: "机构管理人员",
     Role.LEGAL_REP: "法定代表人",

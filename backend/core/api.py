@@ -240,10 +240,7 @@ class Blueprint(flask_smorest.Blueprint):
                 if public
                 else "登录用户"
                 if AUTHENTICATED in roles
-                else "、".join(
-                    ROLE_NAMES.get(r, r)
-                    for r in roles  # type: ignore[call-overload]
-                )
+                else "、".join(ROLE_NAMES.get(r, r) for r in roles)
             )
             if REFRESH in roles:
                 names = "持有刷新令牌"

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import g, has_app_context
@@ -124,6 +124,15 @@ def unit_of_work() -> Iterator[UnitOfWork]:
         raise
     if not uow._committed:
         uow.rollback()
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def column_map(stmt: sa.Select[tuple[_K, _V]]) -> dict[_K, _V]:
+    """A two-column select as a dict from the first column to the second (ids to names and the like)."""
+    return dict(row._tuple() for row in db.session.execute(stmt))
 
 
 def get_or_404(model: type[Any], ident: Any, code: str = "not_found") -> Any:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import shapely
 from pyproj import Geod, Transformer
@@ -273,15 +273,21 @@ def _aeqd(lng: float, lat: float) -> Transformer:
     return _pipeline(f"+proj=aeqd +lat_0={lat!r} +lon_0={lng!r} +x_0=0 +y_0=0")
 
 
-def _project(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
-    return shapely.transform(geometry, transformer.transform, interleaved=False)
+_Geometry = TypeVar("_Geometry", bound=BaseGeometry)
+
+# The shapely stubs type transform()'s function as taking one array of (x, y) pairs; with interleaved=False it
+# takes the x and the y arrays apart, as pyproj's Transformer.transform does.
 
 
-def _unproject(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+def _project(geometry: _Geometry, transformer: Transformer) -> _Geometry:
+    return shapely.transform(geometry, transformer.transform, interleaved=False)  # type: ignore[arg-type]
+
+
+def _unproject(geometry: _Geometry, transformer: Transformer) -> _Geometry:
     def inverse(x: Any, y: Any) -> Any:
         return transformer.transform(x, y, direction="INVERSE")
 
-    return shapely.transform(geometry, inverse, interleaved=False)
+    return shapely.transform(geometry, inverse, interleaved=False)  # type: ignore[arg-type]
 
 
 def to_shanghai_metric(geometry: BaseGeometry) -> BaseGeometry:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -67,8 +67,9 @@ def load_cjk_font(path: str | os.PathLike[str]) -> TTFont:
     font_path = str(path)
     if not Path(font_path).is_file():
         raise PdfFontMissing(font_path)
-    subfont = {"subfontIndex": 0} if font_path.lower().endswith(".ttc") else {}
-    return TTFont(CJK_FONT_NAME, font_path, **subfont)
+    if font_path.lower().endswith(".ttc"):
+        return TTFont(CJK_FONT_NAME, font_path, subfontIndex=0)
+    return TTFont(CJK_FONT_NAME, font_path)
 
 
 def register_cjk_font(path: str | os.PathLike[str] | None = None) -> str:
@@ -280,6 +281,10 @@ def _numbered_canvas_class(decoration: PageDecoration) -> type[Canvas]:
     class NumberedCanvas(Canvas):
         """Defers each page until the total is known, for 「第 x 页 共 y 页」 in one build pass."""
 
+        # Canvas's own page state, which this recipe reads and the reportlab stubs leave out.
+        _pagesize: tuple[float, float]
+        _startPage: Callable[[], None]
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._page_states: list[dict[str, Any]] = []
@@ -312,7 +317,7 @@ def _numbered_canvas_class(decoration: PageDecoration) -> type[Canvas]:
             if decoration.footer_left:
                 self.drawString(15 * mm, 9 * mm, printable(decoration.footer_left))
             if decoration.page_numbers:
-                self.drawRightString(width - 15 * mm, 9 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
+                self.drawRightString(width - 15 * mm, 9 * mm, f"第 {self.getPageNumber()} 页 共 {total} 页")
             self.restoreState()
 
     return NumberedCanvas

@@ -40,6 +40,7 @@ def rotate(batch_size: int = 500) -> Iterator[RotationResult]:
         if not columns:
             continue
         table = mapper.local_table
+        assert isinstance(table, sa.Table)  # every model maps one plain table (no joins nor selects)
         pk = mapper.primary_key[0]
         done = 0
         last: Any = None

@@ -56,7 +56,7 @@ _LEVELS: dict[str, tuple[float, GeocodeLevel]] = {
     "市": (0.1, "district"),
     "省": (0.05, "district"),
 }
-_UNKNOWN_LEVEL = (0.5, "street")
+_UNKNOWN_LEVEL: tuple[float, GeocodeLevel] = (0.5, "street")
 _AUTH_ERRORS = frozenset(
     {
         "INVALID_USER_KEY",

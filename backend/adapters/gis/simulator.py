@@ -209,8 +209,8 @@ class GisSimulator:
         if not found:
             return None
         # Full names beat short ones ("黄浦江" must not make 黄浦区 win over an explicit 浦东新区).
-        _, full, district = min(found, key=lambda hit: (not hit[1], hit[0]))
-        return district, full
+        _, by_full_name, district = min(found, key=lambda hit: (not hit[1], hit[0]))
+        return district, by_full_name
 
     def _match_place(self, text: str) -> GeocodeResult | None:
         best: tuple[int, bool, _Place, tuple[geo.District, bool] | None] | None = None

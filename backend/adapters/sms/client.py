@@ -75,7 +75,7 @@ class SmsClient:
         number = normalize_cn_mobile(phone)
         if not is_valid_cn_mobile(number):
             return SmsResult(False, None, "sms_invalid_phone")
-        body = {
+        body: dict[str, Any] = {
             "phone": number,
             "sign_name": self.sign_name,
             "template_id": self.template_ids.get(template, template),

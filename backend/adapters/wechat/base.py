@@ -82,6 +82,8 @@ TemplateData = dict[str, Any]
 
 @runtime_checkable
 class MiniProgram(Protocol):
+    appid: str
+
     def code_to_session(self, js_code: str) -> MiniSession: ...
 
     def send_subscribe_message(
@@ -91,6 +93,8 @@ class MiniProgram(Protocol):
 
 @runtime_checkable
 class OfficialAccount(Protocol):
+    appid: str  # the official account's own id (the OAuth page checks a request names it)
+
     def send_template_message(
         self, openid: str, template_id: str, data: TemplateData, url: str | None = None
     ) -> SendResult: ...

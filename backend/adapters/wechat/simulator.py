@@ -214,7 +214,9 @@ class WeChatSimulator(BaseAdapter):
         if handler is None:
             return self._response(request, 404, {"errcode": 404, "errmsg": f"simulator: no API {parts.path}"})
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        body = request.body.encode() if isinstance(request.body, str) else (request.body or b"")
+        # wechatpy sends its JSON and form bodies as str or bytes, never as a stream.
+        raw = request.body
+        body = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else b""
         try:
             answer = handler(params, body)
         except _Refusal as refusal:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import jwt as pyjwt
 import sqlalchemy as sa
@@ -359,7 +360,7 @@ def _profile(
     display_name: str | None,
     wechat_openid: str | None,
     last_login_at: datetime | None,
-    roles: list[tuple[str, int | None, str | None, list[str] | None]],
+    roles: Sequence[tuple[str, int | None, str | None, list[str] | None]],
 ) -> dict[str, Any]:
     """What `/me` shows besides the actor, cached with it (JSON: the phone only masked, times as ISO text)."""
     return {
@@ -445,7 +446,11 @@ def load_actor(user_id: int, claims: dict[str, Any]) -> Actor:
 
 def purge_revoked_sessions() -> int:
     with unit_of_work() as uow:
-        result = db.session.execute(sa.delete(RevokedSession).where(RevokedSession.expires_at < utcnow()))
+        # A DML statement's result is a CursorResult (the typing of Session.execute does not say so).
+        result = cast(
+            sa.CursorResult[Any],
+            db.session.execute(sa.delete(RevokedSession).where(RevokedSession.expires_at < utcnow())),
+        )
         uow.commit()
     return int(result.rowcount or 0)
 

@@ -6,6 +6,7 @@ import base64
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from cryptography.hazmat.primitives import serialization
@@ -49,7 +50,7 @@ def load_public_keys(path: Path, token: str) -> dict[str, bytes]:
     return {str(jwk.get("kid", "")): _jwk_to_pem(jwk) for jwk in jwks}
 
 
-def verify_offline(token_or_payload: str, key_file: Path) -> dict[str, object]:
+def verify_offline(token_or_payload: str, key_file: Path) -> dict[str, Any]:
     token = token_from_payload(token_or_payload)
     return TokenVerifier(load_public_keys(key_file, token)).verify(token)
 

@@ -87,9 +87,9 @@ def item_rows(plan_items: list[PlanItem], records: list[WorkRecord]) -> list[dic
             latest[record.plan_item_id] = record  # records come oldest first
     rows = []
     for plan_item in plan_items:
-        record = latest.get(plan_item.id)
-        result = RESULT_FOR_RECORD[record.result] if record else NOT_CHECKED
-        note = _record_note(record) if record else ""
+        last = latest.get(plan_item.id)
+        result = RESULT_FOR_RECORD[last.result] if last else NOT_CHECKED
+        note = _record_note(last) if last else ""
         rows.append(_item(plan_item.system_code, plan_item.name, result, note, plan_item.id))
     planned = {p.id for p in plan_items}
     for record in records:

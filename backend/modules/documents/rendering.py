@@ -213,7 +213,7 @@ def _header_block(view: ConclusionView) -> Table:
 
 def _basic_info_table(view: ConclusionView) -> Table:
     period = f"{format_date_cn(view.service_period_start)} 至 {format_date_cn(view.service_period_end)}"
-    rows = [
+    rows: list[list[Any]] = [
         ["报告编号", view.report_number, "文件类型", view.doc_type],
         ["技术服务机构", para(view.organisation_name, "cell"), "", ""],
         ["统一社会信用代码", view.organisation_credit_code, "签发日期", format_date_cn(view.issued_on)],
@@ -445,7 +445,7 @@ class _CentredQr(Flowable):
 def render_maintenance_notice_pdf(view: MaintenanceNoticeView) -> bytes:
     """The A5 维保标识 posted in the building after each maintenance visit (第十四条)."""
     width = A5[0] - 24 * mm
-    rows = [
+    rows: list[list[Any]] = [
         ["建筑名称", para(view.building_name, "notice_cell")],
         ["建筑地址", para(view.building_address, "notice_cell")],
         ["维护保养单位", para(view.organisation_name, "notice_cell")],

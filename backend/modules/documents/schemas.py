@@ -21,11 +21,17 @@ MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-class Base64Bytes(ma.fields.String):
-    """An image sent as base64 in JSON (what the mini-program's wx.getFileSystemManager gives)."""
+class Base64Bytes(ma.fields.Field[bytes]):
+    """An image sent as base64 in JSON (what the mini-program's wx.getFileSystemManager gives): a string on
+    the wire (so documented), the decoded bytes once loaded."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"type": "string", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+        self._text = ma.fields.String()
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = self._text.deserialize(value, attr, data, **kwargs)
         if "," in text[:64] and text.startswith("data:"):
             text = text.split(",", 1)[1]  # a data: URL
         try:

@@ -210,7 +210,8 @@ def _claimed_report_numbers(data: bytes) -> list[str]:
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(data), strict=False)
-        found += REPORT_NUMBER.findall(str((reader.metadata or {}).get("/Title", "")))
+        metadata = reader.metadata
+        found += REPORT_NUMBER.findall(str(metadata.get("/Title", "")) if metadata is not None else "")
         if reader.pages:
             found += REPORT_NUMBER.findall(reader.pages[0].extract_text() or "")
     except Exception:  # a damaged file is exactly what this looks at; whatever pypdf cannot read is skipped

@@ -8,7 +8,7 @@ mirror the admin SPA's list columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,8 +79,13 @@ def named(key: str, name_key: str) -> Callable[[Row], Any]:
     return lambda r: r.get(name_key) or r.get(key)
 
 
+def label(labels: Mapping[str, str], value: Any) -> Any:
+    """The label of a code, or the value itself when it has none (or is not a code at all, e.g. None)."""
+    return labels.get(value, value) if isinstance(value, str) else value
+
+
 def labelled(key: str, labels: dict[str, str]) -> Callable[[Row], Any]:
-    return lambda r: labels.get(r.get(key), r.get(key))
+    return lambda r: label(labels, r.get(key))
 
 
 def messages(key: str) -> Callable[[Row], Any]:
@@ -365,7 +370,7 @@ def _sources() -> dict[str, ExportSource]:
                 ("机构", nested("org", "name")),
                 ("人员", nested("practitioner", "name_masked")),
                 ("所属区", district()),
-                ("状态", lambda r: r.get("status_label") or SPOT_STATUS.get(r.get("status"), r.get("status"))),
+                ("状态", lambda r: r.get("status_label") or label(SPOT_STATUS, r.get("status"))),
                 ("通知方式", labelled("notified_via", NOTIFIED_VIA)),
                 ("答复时间", lambda r: when(r.get("answered_at"))),
                 ("人脸距离", field("face_distance")),
@@ -462,7 +467,7 @@ def _sources() -> dict[str, ExportSource]:
                 ("机构", field("org_name")),
                 ("月份", field("month")),
                 ("所属区", district()),
-                ("状态", lambda r: r.get("status_name") or REPORT_STATUS.get(r.get("status"), r.get("status"))),
+                ("状态", lambda r: r.get("status_name") or label(REPORT_STATUS, r.get("status"))),
                 ("编制时间", lambda r: when(r.get("compiled_at"))),
                 ("报送期限", field("due_on")),
                 ("报送时间", lambda r: when(r.get("submitted_at"))),

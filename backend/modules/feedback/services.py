@@ -15,7 +15,7 @@ from flask import current_app
 
 from backend.bootstrap import adapters
 from backend.core.access import Actor, area_clause, can_manage_org, require_area
-from backend.core.db import db, unit_of_work
+from backend.core.db import column_map, db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
@@ -104,11 +104,7 @@ def _summary(
     project: Project, visits: list[SiteVisit], records: list[WorkRecord], defects: list[Defect]
 ) -> dict[str, Any]:
     plan_ids = {r.plan_item_id for r in records if r.plan_item_id}
-    plan_names = (
-        dict(db.session.execute(sa.select(PlanItem.id, PlanItem.name).where(PlanItem.id.in_(plan_ids))).all())
-        if plan_ids
-        else {}
-    )
+    plan_names = column_map(sa.select(PlanItem.id, PlanItem.name).where(PlanItem.id.in_(plan_ids))) if plan_ids else {}
     return {
         "service": SERVICE_TYPES.get(project.service_type, project.service_type),
         "visits": [

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Protocol
+from typing import IO, Any, BinaryIO, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -95,7 +95,7 @@ def _zip_member_name(info: zipfile.ZipInfo) -> str:
     return _display_name(name)
 
 
-def _copy_limited(src: BinaryIO, dst: Path, budget: int) -> int:
+def _copy_limited(src: IO[bytes], dst: Path, budget: int) -> int:
     """Copy at most `budget` bytes (a zip's declared sizes may lie); returns the bytes written."""
     written = 0
     with dst.open("wb") as out:

@@ -36,9 +36,11 @@ def template_workbook() -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     notes = workbook.active
+    assert isinstance(notes, Worksheet)  # a new workbook opens on its one worksheet
     notes.title = INSTRUCTION_SHEET
     notes.append(["表", "列名", "英文键", "必填", "说明", "示例"])
     bold = Font(bold=True)

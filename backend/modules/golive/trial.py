@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,10 +64,16 @@ def mode_in_transaction(session: Session | None = None) -> str:
     return str(session.info[_MEMO_KEY])
 
 
-@cache
+# Per class: whether its table has the is_trial column (what functools.cache did, typed for classes).
+_TRIAL_COLUMN: dict[type, bool] = {}
+
+
 def _has_trial_column(cls: type) -> bool:
-    mapper = sa.inspect(cls, raiseerr=False)
-    return mapper is not None and "is_trial" in mapper.columns
+    found = _TRIAL_COLUMN.get(cls)
+    if found is None:
+        mapper: sa.orm.Mapper[Any] | None = sa.inspect(cls, raiseerr=False)
+        found = _TRIAL_COLUMN[cls] = mapper is not None and "is_trial" in mapper.columns
+    return found
 
 
 def _tag_trial_rows(session: Session, flush_context: Any, instances: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.access import Actor, area_clause
-from backend.core.db import db
+from backend.core.db import column_map, db
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import Page, decode_cursor, encode_cursor, keyset_page
 from backend.core.timeline import ChainReport, TimelineEvent, verify_chain
@@ -199,7 +199,7 @@ def _counts(column: Any, ids: list[int], *where: Any) -> dict[int, int]:
 def _visible_projects(actor: Actor, org: Organization) -> sa.ColumnElement[bool]:
     if org.id in actor.org_ids or actor.is_citywide:
         return sa.true()
-    clauses = []
+    clauses: list[sa.ColumnElement[bool]] = []
     if org.status == "verified":
         clauses.append(Project.status.in_(PUBLICITY_STATUSES))
     if actor.is_supervisory:
@@ -270,9 +270,7 @@ def visit_records(actor: Actor, visit_id: int, args: dict[str, Any]) -> Page[Rec
     stmt = sa.select(WorkRecord).where(WorkRecord.visit_id == visit.id)
     page = keyset_page(db.session, stmt, [WorkRecord.id], limit=args["limit"], cursor=args["cursor"])
     item_ids = {r.plan_item_id for r in page.items if r.plan_item_id is not None}
-    names = dict(
-        db.session.execute(sa.select(PlanItem.id, PlanItem.name).where(PlanItem.id.in_(item_ids or {-1}))).all()
-    )
+    names = column_map(sa.select(PlanItem.id, PlanItem.name).where(PlanItem.id.in_(item_ids or {-1})))
     return Page([RecordView(r, names.get(r.plan_item_id)) for r in page.items], page.next_cursor)
 
 

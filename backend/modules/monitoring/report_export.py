@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
@@ -164,6 +165,7 @@ def render_xlsx(report: MonthlyReport) -> bytes:
     org = report.figures.get("org", {})
     book = Workbook()
     summary = book.active
+    assert isinstance(summary, Worksheet)  # a new workbook opens on its one worksheet
     summary.title = "月度报表"
     summary.append(["机构名称", org.get("name", "")])
     summary.append(["统一社会信用代码", org.get("credit_code", "")])

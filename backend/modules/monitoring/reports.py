@@ -201,7 +201,7 @@ def plan_figures(org_id: int, month: str) -> tuple[dict[str, Any], list[dict[str
         )
     }
     tracked = track(projects, month)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "project_id": pid,
             "project_no": projects[pid].project_no,

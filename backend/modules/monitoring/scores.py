@@ -146,6 +146,7 @@ def warning_inputs(subjects: Subjects, since: Any) -> dict[int, dict[str, int]]:
 
 
 def penalty_inputs(subjects: Subjects, since_day: Any) -> dict[int, Any]:
+    column: sa.orm.QueryableAttribute[int | None]
     if subjects.kind == "organization":
         column, kind = Penalty.org_id, Penalty.subject_kind == "organization"
     else:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.access import Actor, area_clause, can_manage_org
-from backend.core.db import db
+from backend.core.db import column_map, db
 from backend.core.errors import Forbidden, NotFound, ValidationFailed
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeutil import to_local
@@ -221,12 +221,8 @@ def list_tracking(actor: Actor, args: dict[str, Any]) -> Page[ProjectTracking]:
             stmt = stmt.where(getattr(Project, name) == args[name])
     page = keyset_page(db.session, stmt, [Project.id], limit=args["limit"], cursor=args.get("cursor"))
     tracked = track([p.id for p in page.items], month)
-    names = dict(
-        db.session.execute(
-            sa.select(Organization.id, Organization.name).where(
-                Organization.id.in_({p.org_id for p in page.items} or {-1})
-            )
-        ).all()
+    names = column_map(
+        sa.select(Organization.id, Organization.name).where(Organization.id.in_({p.org_id for p in page.items} or {-1}))
     )
     return Page([ProjectTracking(p, names.get(p.org_id, ""), tracked.get(p.id)) for p in page.items], page.next_cursor)
 

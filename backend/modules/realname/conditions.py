@@ -203,7 +203,9 @@ def counted_operator_level(practitioner: Practitioner, day: date) -> int | None:
     return min(levels) if levels else None
 
 
-def _at_least(key: str, label: str, required: float, actual: float, unit: str, detail: str | None = None):  # type: ignore[no-untyped-def]
+def _at_least(
+    key: str, label: str, required: float, actual: float, unit: str, detail: str | None = None
+) -> ConditionResult:
     return ConditionResult(key, label, actual >= required, required, actual, unit, detail)
 
 
@@ -234,8 +236,8 @@ def evaluate(org: Organization, on: date | None = None) -> ConditionReport:
     rules = ruleset.thresholds_for(org.types or [])
     staff = active_staff(org.id)
 
-    engineers = [(m, counted_engineer_certificate(m.practitioner, org, day)) for m in staff]
-    engineers = [(m, c) for m, c in engineers if c is not None]
+    counted = [(m, counted_engineer_certificate(m.practitioner, org, day)) for m in staff]
+    engineers = [(m, c) for m, c in counted if c is not None]
     level_1 = [(m, c) for m, c in engineers if c.kind == "engineer_1"]
     leads = [m for m, c in level_1 if m.employment.position == "technical_lead"]
     operator_levels = [lvl for m in staff if (lvl := counted_operator_level(m.practitioner, day)) is not None]

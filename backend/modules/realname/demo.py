@@ -16,6 +16,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
+from backend.adapters.registry import RegistryCertificate, RegistryOrg, RegistrySimulator, SimulatedPerson
 from backend.bootstrap import adapters
 from backend.core.access import Actor
 from backend.core.crypto import phone_hash
@@ -42,7 +43,8 @@ DEMO_ORGS = (
 )
 TYPE_KEYS = {"维护保养检测": "maintenance_testing", "消防安全评估": "assessment"}
 OPERATOR_LEVEL_NAMES = ("五级/初级", "四级/中级", "三级/高级", "二级/技师", "一级/高级技师")
-EQUIPMENT = {
+# Per category: (name, calibration due in so many days, or None when not calibrated).
+EQUIPMENT: dict[str, list[tuple[str, int | None]]] = {
     "basic": [("计算机及打印设备", None), ("激光测距仪", 365), ("数码照相机", None)],
     "maintenance_testing": [("火灾探测器功能试验器", 300), ("数字声级计", 240), ("消火栓系统试水检测装置", 200)],
     "assessment": [("红外热像仪", 330), ("可燃气体检测仪", 180)],
@@ -93,6 +95,7 @@ def _licence(org_name: str, credit_code: str) -> bytes:
     image = Image.new("RGB", (1000, 700), (250, 248, 240))
     draw = ImageDraw.Draw(image)
     draw.rectangle((20, 20, 980, 680), outline=(180, 30, 30), width=8)
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 36)
     except OSError:
@@ -115,7 +118,7 @@ def _equipment(types: list[str]) -> list[dict[str, object]]:
     return items
 
 
-def _staff_certificates(id_number: str, credit_code: str) -> list[object]:
+def _staff_certificates(id_number: str, credit_code: str) -> list[RegistryCertificate]:
     return [
         c
         for c in adapters().registry.lookup_certificates(id_number=id_number)
@@ -123,9 +126,9 @@ def _staff_certificates(id_number: str, credit_code: str) -> list[object]:
     ]
 
 
-def _position(certs: list[object], lead_taken: bool, project_lead_taken: bool) -> str:
-    valid = {c.kind for c in certs if c.is_valid}  # type: ignore[attr-defined]
-    held = {c.kind for c in certs}  # type: ignore[attr-defined]
+def _position(certs: list[RegistryCertificate], lead_taken: bool, project_lead_taken: bool) -> str:
+    valid = {c.kind for c in certs if c.is_valid}
+    held = {c.kind for c in certs}
     if "一级注册消防工程师" in valid and not lead_taken:
         return "technical_lead"
     if valid & {"一级注册消防工程师", "二级注册消防工程师"} and not project_lead_taken:
@@ -135,11 +138,11 @@ def _position(certs: list[object], lead_taken: bool, project_lead_taken: bool) -
     return "operator"
 
 
-def _register_practitioner(person: object, reviewer: Actor) -> Actor:
-    actor = _actor(person.mobile, person.name)  # type: ignore[attr-defined]
-    services.register_practitioner(actor, name=person.name, id_number=person.id_number)  # type: ignore[attr-defined]
-    actor = _actor(person.mobile)  # type: ignore[attr-defined]
-    for cert in adapters().registry.lookup_certificates(id_number=person.id_number):  # type: ignore[attr-defined]
+def _register_practitioner(person: SimulatedPerson, reviewer: Actor) -> Actor:
+    actor = _actor(person.mobile, person.name)
+    services.register_practitioner(actor, name=person.name, id_number=person.id_number)
+    actor = _actor(person.mobile)
+    for cert in adapters().registry.lookup_certificates(id_number=person.id_number):
         level = 5 - OPERATOR_LEVEL_NAMES.index(cert.level) if cert.level in OPERATOR_LEVEL_NAMES else None
         services.declare_certificate(
             actor,
@@ -155,10 +158,20 @@ def _register_practitioner(person: object, reviewer: Actor) -> Actor:
     return actor
 
 
-def _seed_org(credit_code: str, admin_phone: str) -> None:
+def _dataset_org(credit_code: str) -> tuple[RegistryOrg, list[SimulatedPerson]]:
+    """The organisation and its people as the registry simulator's dataset has them: the demo tells the
+    dataset's story, so it needs the simulator (the real registry has no phone numbers nor employers)."""
     registry = adapters().registry
+    if not isinstance(registry, RegistrySimulator):
+        raise RuntimeError("演示数据取自全国系统模拟器的数据集：REGISTRY_BACKEND 须为 simulator")
     record = registry.lookup_organization(credit_code)
-    people = [p for p in registry.persons() if p.employer_credit_code == credit_code]
+    if record is None:
+        raise RuntimeError(f"演示机构 {credit_code} 不在全国系统模拟器的数据集中")
+    return record, [p for p in registry.persons() if p.employer_credit_code == credit_code]
+
+
+def _seed_org(credit_code: str, admin_phone: str) -> None:
+    record, people = _dataset_org(credit_code)
     rep = next(p for p in people if p.name == record.legal_representative)
     types = [TYPE_KEYS[t] for t in record.types]
 

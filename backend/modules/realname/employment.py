@@ -363,7 +363,7 @@ def end(actor: Actor, employment_id: int, reason: str | None) -> EmploymentView:
 def _event(
     employment: Employment, org: Organization, practitioner: Practitioner | None, kind: str, summary: str
 ) -> None:
-    data = {"employment_id": employment.id, "position": employment.position}
+    data: dict[str, Any] = {"employment_id": employment.id, "position": employment.position}
     if practitioner is not None:
         practitioner_event(practitioner, kind, summary, org=org, **data)
         return

@@ -4,6 +4,7 @@ realname services."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,6 +16,9 @@ from backend.core.errors import Forbidden, ValidationFailed
 from backend.core.timeutil import today
 
 from .models import Certificate, Employment, Organization, Practitioner
+
+if TYPE_CHECKING:
+    from backend.adapters.face.base import VerificationResult
 
 ENGINEER_KINDS = ("engineer_1", "engineer_2")
 
@@ -70,7 +74,7 @@ def org_can_practise(org: Organization) -> list[str]:
     return reasons
 
 
-def verify_face(practitioner: Practitioner, photo: bytes):  # type: ignore[no-untyped-def]
+def verify_face(practitioner: Practitioner, photo: bytes) -> VerificationResult:
     """Match a photo taken now against the enrolled encoding. Returns the adapter's VerificationResult
     (distance, passed, tolerance, reason_code). Refuses when no face is enrolled or consent was withdrawn."""
     if practitioner.face_status != "enrolled" or practitioner.face_encoding is None:

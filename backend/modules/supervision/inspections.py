@@ -47,6 +47,7 @@ def _subject(project_id: int | None, org_id: int | None) -> tuple[str, Organizat
     if project_id is not None:
         project = get_or_not_found(Project, project_id)
         return "project", get_or_not_found(Organization, project.org_id), project
+    assert org_id is not None  # exactly one of the two is given
     return "organization", get_or_not_found(Organization, org_id), None
 
 

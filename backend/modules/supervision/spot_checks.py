@@ -21,7 +21,7 @@ from flask import current_app
 from backend.bootstrap import adapters
 from backend.core.access import Actor, area_clause, require_permission
 from backend.core.audit import record
-from backend.core.db import db, unit_of_work
+from backend.core.db import column_map, db, unit_of_work
 from backend.core.errors import Conflict, NotFound
 from backend.core.files import StoredFile, store_image
 from backend.core.jobs import enqueue
@@ -106,12 +106,10 @@ def live_visits(actor: Actor, args: dict[str, Any]) -> Page[LiveVisit]:
     projects = _by_id(Project, {v.project_id for v in visits})
     orgs = _by_id(Organization, {v.org_id for v in visits})
     people = _by_id(Practitioner, {v.practitioner_id for v in visits})
-    pending = dict(
-        db.session.execute(
-            sa.select(SpotCheck.visit_id, SpotCheck.id).where(
-                SpotCheck.visit_id.in_([v.id for v in visits] or [-1]), SpotCheck.status == "issued"
-            )
-        ).all()
+    pending = column_map(
+        sa.select(SpotCheck.visit_id, SpotCheck.id).where(
+            SpotCheck.visit_id.in_([v.id for v in visits] or [-1]), SpotCheck.status == "issued"
+        )
     )
     items = [
         LiveVisit(v, projects[v.project_id], orgs[v.org_id], people[v.practitioner_id], pending.get(v.id))

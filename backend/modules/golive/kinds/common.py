@@ -200,7 +200,7 @@ class Checker:
         return number
 
     def id_numbers(self, key: str) -> list[str]:
-        numbers = []
+        numbers: list[str] = []
         for part in NAME_LIST_SEPARATORS.split(self.raw(key)):
             if not part:
                 continue
@@ -264,8 +264,8 @@ class Checker:
         try:
             match = _DATETIME.match(value)
             if match:
-                parts = [int(p) for p in match.groups(default="0")]
-                return datetime(*parts, tzinfo=SHANGHAI)  # type: ignore[misc]
+                year, month, day, hour, minute, second = (int(p) for p in match.groups(default="0"))
+                return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
             parsed = datetime.fromisoformat(value)
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
         except ValueError:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.access import Actor, area_clause
-from backend.core.db import db, unit_of_work
+from backend.core.db import column_map, db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeutil import utcnow
@@ -56,7 +56,7 @@ class WarningView:
 def _names(model: Any, column: Any, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(model.id, column).where(model.id.in_(ids))).all())
+    return column_map(sa.select(model.id, column).where(model.id.in_(ids)))
 
 
 def views(warnings: list[MonitoringWarning]) -> list[WarningView]:

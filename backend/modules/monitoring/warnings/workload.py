@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from backend.core.db import db
+from backend.core.db import column_map, db
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.models import Practitioner
 
@@ -71,10 +71,8 @@ def _visits_of(
 def _names(practitioner_ids: set[int]) -> dict[int, str]:
     if not practitioner_ids:
         return {}
-    return dict(
-        db.session.execute(
-            sa.select(Practitioner.id, Practitioner.name_masked).where(Practitioner.id.in_(sorted(practitioner_ids)))
-        ).all()
+    return column_map(
+        sa.select(Practitioner.id, Practitioner.name_masked).where(Practitioner.id.in_(sorted(practitioner_ids)))
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -142,11 +142,15 @@ def _record_outcome(project: Project, practitioner: Practitioner, visit: SiteVis
     project_event(project, "visit.checked_in", summary, visibility="org", practitioner_id=practitioner.id, data=data)
     if project.status != "published":
         return
-    started = db.session.execute(
-        sa.update(Project)
-        .where(Project.id == project.id, Project.status == "published")
-        .values(status="in_service")
-        .execution_options(synchronize_session=False)
+    # A DML statement's result is a CursorResult (the typing of Session.execute does not say so).
+    started = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(Project)
+            .where(Project.id == project.id, Project.status == "published")
+            .values(status="in_service")
+            .execution_options(synchronize_session=False)
+        ),
     )
     if started.rowcount:  # the first accepted check-in starts the service (the conditional update is atomic)
         db.session.expire(project, ["status"])

@@ -211,7 +211,7 @@ def visit_detail(actor: Actor, visit_id: int) -> views.VisitView:
     try:
         access = require_view(actor, project)
     except Forbidden:
-        if not own:
+        if practitioner is None or not own:
             raise
         access = ProjectAccess(org=False, supervisor=False, member=False, practitioner_id=practitioner.id)
     disclosure = views.Disclosure.of(actor, access)

@@ -71,8 +71,9 @@ def _require_service_allowed(org: Organization, service_type: str) -> None:
         raise _field_error("service_type_not_allowed", "service_type")
 
 
-def _lead(org_id: int, practitioner_id: int) -> Practitioner:
-    lead = db.session.get(Practitioner, practitioner_id)
+def _lead(org_id: int, practitioner_id: int | None) -> Practitioner:
+    # None: a project without a lead (imported) whose team is changed without naming one.
+    lead = db.session.get(Practitioner, practitioner_id) if practitioner_id is not None else None
     if lead is None or not queries.employed_by(lead.id, org_id):
         raise _field_error("lead_not_employed", "lead_practitioner_id")
     if not queries.is_registered_engineer(lead):
@@ -80,7 +81,7 @@ def _lead(org_id: int, practitioner_id: int) -> Practitioner:
     return lead
 
 
-def _team(org_id: int, lead_id: int, member_ids: list[int]) -> list[ProjectMember]:
+def _team(org_id: int, lead_id: int | None, member_ids: list[int]) -> list[ProjectMember]:
     lead = _lead(org_id, lead_id)
     others = sorted(set(member_ids) - {lead.id})
     strangers = [pid for pid in others if not queries.employed_by(pid, org_id)]

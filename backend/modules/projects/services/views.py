@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.access import Actor
-from backend.core.db import db
+from backend.core.db import column_map, db
 from backend.core.files import StoredFile
 from backend.core.validators import mask_name, mask_phone
 from backend.modules.realname.models import Organization, Practitioner
@@ -177,7 +177,7 @@ def practitioner_name(practitioner: Practitioner | None, personal: bool) -> str:
 # Builders
 
 
-def masked_names(ids: Iterable[int]) -> dict[int, str]:
+def masked_names(ids: Iterable[int | None]) -> dict[int, str]:
     """Masked names only (nothing decrypted, no certificates loaded): what a list shows of a person."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -323,17 +323,13 @@ def visit_views(
     with_records: bool = False,
 ) -> list[VisitView]:
     people = practitioners(v.practitioner_id for v in visits)
-    numbers = dict(
-        db.session.execute(
-            sa.select(Project.id, Project.project_no).where(Project.id.in_({v.project_id for v in visits}))
-        ).all()
+    numbers = column_map(
+        sa.select(Project.id, Project.project_no).where(Project.id.in_({v.project_id for v in visits}))
     )
     disclosures = {v.id: disclosure_for(v) for v in visits}
     photo_ids = {v.photo_file_id for v in visits if v.photo_file_id and disclosures[v.id].evidence}
     hashes = (
-        dict(db.session.execute(sa.select(StoredFile.id, StoredFile.sha256).where(StoredFile.id.in_(photo_ids))).all())
-        if photo_ids
-        else {}
+        column_map(sa.select(StoredFile.id, StoredFile.sha256).where(StoredFile.id.in_(photo_ids))) if photo_ids else {}
     )
     records: dict[int, list[RecordView]] = {v.id: [] for v in visits}
     if with_records and visits:
