@@ -23,6 +23,14 @@ fi
 echo "== pytest on the embedded default (SQLite, in-process jobs, no Redis)"
 env -u TEST_DATABASE_URL -u REDIS_URL $BIN/pytest -n "$WORKERS" -p no:cacheprovider "$@"
 
+# The clock sweep: the modules with date rules with the process clock at calendar edges (libfaketime) and on
+# today's clock, on the embedded default. CLOCK_SWEEP="" skips it; CLOCK_SWEEP=all runs every instant.
+SWEEP=${CLOCK_SWEEP-month-start tenth-0001 year-end today}
+if [ "$SWEEP" = "all" ]; then SWEEP=""; fi
+if [ -n "${CLOCK_SWEEP-x}" ]; then
+  env -u TEST_DATABASE_URL -u REDIS_URL bash scripts/clock-sweep.sh $SWEEP
+fi
+
 if [ -d admin ]; then
   echo "== admin SPA (vitest, browser end-to-end in Chromium against the real backend)"
   (cd admin && npx vitest run && npm run test:e2e)

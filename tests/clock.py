@@ -48,6 +48,20 @@ def _pinned_instant() -> datetime:
 
 PINNED = _pinned_instant()
 
+# The registry simulator's data set (backend/data/registry) was drawn as of 2026-11-01 and is fixed: the tests
+# that read it (its organisations' real staff, certificates that lapse on given days, the v1 sample export drawn
+# from it) state facts that hold between its last "expiring soon" lapse and its next one. Such a test is marked
+# ``registry_data``: it runs at the pinned instant while that lies inside the window (so the sweep's edges within
+# the window reach it too) and at DEFAULT_PINNED otherwise, so it never turns red as the years pass.
+REGISTRY_DATA_WINDOW = (datetime(2026, 12, 9, tzinfo=SHANGHAI), datetime(2027, 3, 12, tzinfo=SHANGHAI))
+
+
+def instant_for(registry_data: bool) -> datetime:
+    """Where a test starts: the pinned instant, or for a registry_data test one inside the data set's window."""
+    if registry_data and not REGISTRY_DATA_WINDOW[0] <= PINNED < REGISTRY_DATA_WINDOW[1]:
+        return DEFAULT_PINNED
+    return PINNED
+
 
 @contextmanager
 def travel_to(moment: datetime, *, tick: bool = True) -> Iterator[time_machine.Traveller]:

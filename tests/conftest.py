@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from tests.clock import PINNED
+from tests.clock import instant_for
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
@@ -105,10 +105,11 @@ def _reset_database(app: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[time_machine.Traveller]:
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
     """Every test starts at the pinned instant (tests/clock.py) with the clock ticking; ``clock.move_to(...)``
     and ``clock.shift(...)`` travel within a test."""
-    with time_machine.travel(PINNED, tick=True) as traveller:
+    start = instant_for(registry_data=request.node.get_closest_marker("registry_data") is not None)
+    with time_machine.travel(start, tick=True) as traveller:
         yield traveller
 
 

@@ -74,6 +74,7 @@ def test_templates_describe_every_object_and_download_as_csv_and_xlsx(client: An
 # --- uploads -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.registry_data
 def test_an_uploaded_export_runs_as_a_job_with_progress_and_a_second_upload_changes_nothing(
     client: Any, corps: Any
 ) -> None:
@@ -134,6 +135,7 @@ def test_the_error_file_lists_each_rejected_row_with_its_reason(client: Any, cor
     ]
 
 
+@pytest.mark.registry_data
 def test_the_four_kinds_of_broken_project_rows_come_back_in_the_error_file(
     client: Any, corps: Any, tmp_path: Path
 ) -> None:

@@ -88,6 +88,7 @@ def test_sample_files_come_in_the_encodings_v1_exports_use(ctx: Any) -> None:
 # --- the sample, twice ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.registry_data
 def test_sample_imports_cleanly_and_a_second_run_changes_nothing(ctx: Any, tmp_path: Path) -> None:
     directory = copy_sample(tmp_path / "v1")
     first = run_import(directory)
@@ -149,6 +150,7 @@ def test_personal_data_is_stored_as_the_api_stores_it(ctx: Any, tmp_path: Path) 
     assert person.registry_known
 
 
+@pytest.mark.registry_data
 def test_imported_projects_are_concluded_or_wait_for_their_supplement(ctx: Any, tmp_path: Path) -> None:
     run_import(copy_sample(tmp_path / "v1"))
     documented = {r["project_no"] for r in read_sample("06-documents.csv")}
@@ -183,6 +185,7 @@ def test_imported_projects_are_concluded_or_wait_for_their_supplement(ctx: Any, 
     assert len(docs) == len(read_sample("06-documents.csv")) and {d.status for d in docs} == {"effective"}
 
 
+@pytest.mark.registry_data
 def test_coordinates_are_converted_from_the_datum_the_file_names(ctx: Any, tmp_path: Path) -> None:
     run_import(copy_sample(tmp_path / "v1", *REFERENCE_FILES, "04-projects.csv"))
     seen = set()
@@ -215,6 +218,7 @@ def _project_rows() -> list[dict[str, str]]:
     return read_sample("04-projects.csv")
 
 
+@pytest.mark.registry_data
 def test_broken_rows_come_back_with_their_reasons_and_the_others_import(ctx: Any, tmp_path: Path) -> None:
     directory = copy_sample(tmp_path / "v1", *REFERENCE_FILES)
     good = _project_rows()[:6]
@@ -351,6 +355,7 @@ def _snapshot() -> dict[str, Any]:
     }
 
 
+@pytest.mark.registry_data
 def test_a_run_killed_mid_way_resumes_from_its_checkpoint_and_equals_a_clean_run(
     app: Any, ctx: Any, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from backend.core.audit import AuditLog
@@ -69,6 +70,7 @@ def _world(client: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.registry_data
 def test_supervisors_act_only_within_their_jurisdiction(client: Any, ctx: Any) -> None:
     w = _world(client)
     xuhui_org = f"/api/v1/orgs/{w['xuhui_org'].org_id}"
@@ -93,6 +95,7 @@ def test_supervisors_act_only_within_their_jurisdiction(client: Any, ctx: Any) -
     assert len(w["corps"].get("/api/v1/orgs").get_json()["items"]) == 2
 
 
+@pytest.mark.registry_data
 def test_org_admins_touch_only_their_own_organisation(client: Any, ctx: Any) -> None:
     w = _world(client)
     other = Http(client, w["huangpu_org"].legal_rep)
@@ -122,6 +125,7 @@ def test_org_admins_touch_only_their_own_organisation(client: Any, ctx: Any) -> 
     assert stranger.post(f"/api/v1/employments/{employment_id}/end", json={}).status_code == 404
 
 
+@pytest.mark.registry_data
 def test_unmasked_personal_data_needs_the_permission_and_is_audited(client: Any, ctx: Any) -> None:
     w = _world(client)
     url = f"/api/v1/practitioners/{w['practitioner_id']}"
@@ -147,6 +151,7 @@ def test_unmasked_personal_data_needs_the_permission_and_is_audited(client: Any,
     assert r.status_code == 403
 
 
+@pytest.mark.registry_data
 def test_practitioner_endpoints_act_on_the_caller_only(client: Any, ctx: Any) -> None:
     w = _world(client)
     someone = make_user(roles=("practitioner",))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from backend.core.db import db
@@ -177,6 +178,7 @@ def _verify(http: Http, name: str) -> Any:
     return http.upload("/api/v1/practitioners/me/face/verify", "photo", face(name), name)
 
 
+@pytest.mark.registry_data
 def test_face_enrolment_and_verification_on_real_photos(client: Any, ctx: Any) -> None:
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     http = _practitioner_http(client, person)
@@ -217,6 +219,7 @@ def test_face_enrolment_and_verification_on_real_photos(client: Any, ctx: Any) -
     assert job is not None and job.args == {"enrolment_id": enrolment["id"]} and job.status == "done"
 
 
+@pytest.mark.registry_data
 def test_refused_photos_fail_with_their_specific_reasons(client: Any, ctx: Any) -> None:
     person = staff_of(SHENWEI, "一级注册消防工程师")[1]
     http = _practitioner_http(client, person)
@@ -255,6 +258,7 @@ def test_refused_photos_fail_with_their_specific_reasons(client: Any, ctx: Any) 
     assert all("encoding" not in str(e.data) for e in events)
 
 
+@pytest.mark.registry_data
 def test_reenrolment_replaces_the_encoding_and_is_audited(client: Any, ctx: Any) -> None:
     from backend.core.audit import AuditLog
 
@@ -278,6 +282,7 @@ def test_reenrolment_replaces_the_encoding_and_is_audited(client: Any, ctx: Any)
     assert any(c.get("face_encoding") == ["***", "***"] or c.get("face_encoding") == "***" for c in changes)
 
 
+@pytest.mark.registry_data
 def test_withdrawing_consent_deletes_the_encoding(client: Any, ctx: Any) -> None:
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     http = _practitioner_http(client, person)
@@ -294,6 +299,7 @@ def test_withdrawing_consent_deletes_the_encoding(client: Any, ctx: Any) -> None
     assert r.get_json()["code"] == "biometric_consent_required"
 
 
+@pytest.mark.registry_data
 def test_id_numbers_and_encodings_are_unreadable_in_the_database(client: Any, ctx: Any) -> None:
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     http = _practitioner_http(client, person)
@@ -320,6 +326,7 @@ def test_id_numbers_and_encodings_are_unreadable_in_the_database(client: Any, ct
 # --- certificates ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.registry_data
 def test_certificates_are_checked_against_the_national_registry(client: Any, ctx: Any) -> None:
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     http = _practitioner_http(client, person)
@@ -343,6 +350,7 @@ def test_certificates_are_checked_against_the_national_registry(client: Any, ctx
     assert r.status_code == 422 and r.get_json()["code"] == "operator_level_required"
 
 
+@pytest.mark.registry_data
 def test_a_lapsed_registration_is_expired(client: Any, ctx: Any) -> None:
     from datetime import timedelta
 
@@ -366,6 +374,7 @@ def test_a_lapsed_registration_is_expired(client: Any, ctx: Any) -> None:
 # --- employment and the practice conditions ----------------------------------------------------------------
 
 
+@pytest.mark.registry_data
 def test_one_engineer_fails_the_conditions_and_a_second_makes_them_pass(client: Any, ctx: Any) -> None:
     setup = verified_org(SHENWEI)
     admin = Http(client, setup.legal_rep)
@@ -450,6 +459,7 @@ def test_a_practitioner_cannot_be_active_in_two_organisations(client: Any, ctx: 
     )
 
 
+@pytest.mark.registry_data
 def test_an_engineer_registered_elsewhere_is_refused_and_recorded(client: Any, ctx: Any) -> None:
     # dataset scenario dual_registration: 崔国飞 is registered at 上海申消 but claimed by 上海百安
     claimed_by, registered_at = "913101166988115769", "91310107MA7EQP4K16"
@@ -472,6 +482,7 @@ def test_an_engineer_registered_elsewhere_is_refused_and_recorded(client: Any, c
     assert db.session.scalar(sa.text("SELECT count(*) FROM employments WHERE status = 'active'")) == 0
 
 
+@pytest.mark.registry_data
 def test_invitations_can_be_declined_and_withdrawn(client: Any, ctx: Any) -> None:
     setup = verified_org(SHENWEI)
     admin = Http(client, setup.legal_rep)
@@ -493,6 +504,7 @@ def test_invitations_can_be_declined_and_withdrawn(client: Any, ctx: Any) -> Non
 # --- alternative identity check ---------------------------------------------------------------------------
 
 
+@pytest.mark.registry_data
 def test_supervisor_approved_identity_check_replaces_face_recognition(client: Any, ctx: Any) -> None:
     setup = verified_org(SHENWEI)
     login = practitioner(staff_of(SHENWEI, "一级注册消防工程师")[0])
@@ -530,6 +542,7 @@ def test_supervisor_approved_identity_check_replaces_face_recognition(client: An
 # --- signature ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.registry_data
 def test_signature_is_trimmed_and_keeps_its_transparency(client: Any, ctx: Any) -> None:
     import io
 
@@ -556,6 +569,7 @@ def test_signature_is_trimmed_and_keeps_its_transparency(client: Any, ctx: Any) 
 # --- public directory ------------------------------------------------------------------------------------
 
 
+@pytest.mark.registry_data
 def test_public_directory_shows_no_personal_data(client: Any, ctx: Any) -> None:
     shenwei = verified_org(SHENWEI)
     verified_org(YAOAN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from backend.core.db import db
@@ -11,6 +12,7 @@ from backend.modules.realname import demo
 from backend.modules.realname.models import Employment, FaceEnrolment, Organization, Practitioner
 
 
+@pytest.mark.registry_data
 def test_demo_loads_verified_organisations_with_staff_and_is_idempotent(ctx: Any) -> None:
     from backend.demo import _accounts
 

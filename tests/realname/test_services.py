@@ -78,6 +78,7 @@ def test_the_rule_set_in_force_depends_on_the_date() -> None:
     assert (assessment.min_area_m2, assessment.min_operators) == (100, 0)
 
 
+@pytest.mark.registry_data
 def test_a_maintenance_organisation_with_its_real_staff_meets_the_conditions(ctx: Any) -> None:
     setup, _ = _staff_yaoan()
     report = evaluate(_org(setup.org_id))
@@ -88,6 +89,7 @@ def test_a_maintenance_organisation_with_its_real_staff_meets_the_conditions(ctx
     assert _org(setup.org_id).conditions_met is True
 
 
+@pytest.mark.registry_data
 def test_area_equipment_calibration_and_documents_count(ctx: Any) -> None:
     setup, _ = _staff_yaoan()
     org = _org(setup.org_id)
@@ -116,6 +118,7 @@ def test_area_equipment_calibration_and_documents_count(ctx: Any) -> None:
     assert _unmet(org.id, lapsed) == ["document_quality_system"]
 
 
+@pytest.mark.registry_data
 def test_the_technical_lead_must_be_a_level_1_engineer(ctx: Any) -> None:
     setup, _logins = _staff_yaoan()
     lead = db.session.scalar(
@@ -132,6 +135,7 @@ def test_the_technical_lead_must_be_a_level_1_engineer(ctx: Any) -> None:
     assert _unmet(setup.org_id) == ["technical_lead"]  # a 二级 engineer cannot be the technical lead
 
 
+@pytest.mark.registry_data
 def test_an_engineer_counts_only_where_registered(ctx: Any) -> None:
     setup, _ = _staff_yaoan()
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.kind == "engineer_2"))
@@ -141,6 +145,7 @@ def test_an_engineer_counts_only_where_registered(ctx: Any) -> None:
     assert _unmet(setup.org_id) == ["engineers"]
 
 
+@pytest.mark.registry_data
 def test_daily_recheck_expires_certificates_and_marks_the_organisation(ctx: Any) -> None:
     setup, _ = _staff_yaoan()
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.kind == "engineer_1"))
@@ -180,6 +185,7 @@ def _pending_enrolment(login: Any, requested_at: Any = None) -> FaceEnrolment:
     return row
 
 
+@pytest.mark.registry_data
 def test_an_engine_failure_keeps_the_photo_for_the_retry(ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     login = practitioner(staff_of(SHENWEI, "一级注册消防工程师")[0])
     consent(login)
@@ -200,6 +206,7 @@ def test_an_engine_failure_keeps_the_photo_for_the_retry(ctx: Any, monkeypatch: 
     assert services.process_face_enrolment(row.id).status == "enrolled"  # idempotent
 
 
+@pytest.mark.registry_data
 def test_stale_photos_are_purged_and_withdrawal_drops_pending_ones(ctx: Any) -> None:
     login = practitioner(staff_of(SHENWEI, "一级注册消防工程师")[0])
     consent(login)
@@ -232,6 +239,7 @@ def test_submission_survives_an_unreachable_registry(ctx: Any, monkeypatch: pyte
     assert "人工核对" in org.registry_notes[0]["message"]
 
 
+@pytest.mark.registry_data
 def test_a_certificate_stays_pending_while_the_registry_is_down(ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     login = practitioner(person, declare=False)
@@ -275,6 +283,7 @@ def test_suspension_reinstatement_and_deregistration(ctx: Any) -> None:
     assert kinds == ["org.verified", "org.suspended", "org.reinstated", "org.deregistered"]
 
 
+@pytest.mark.registry_data
 def test_the_registry_must_know_the_person_under_that_name(ctx: Any) -> None:
     from tests.factories import make_user
 
