@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from backend.core.signing import TokenSigner, generate_keypair, token_from_payload
-from tests.adapters.test_rendering import scan_qr_codes
 from tests.documents.builders import (
     World,
     confirm_month_feedback,
@@ -24,6 +23,7 @@ from tests.documents.builders import (
     photo_b64,
     recaptured,
 )
+from tests.documents.test_rendering import scan_qr_codes
 from tests.factories import make_user
 
 
@@ -114,7 +114,7 @@ def test_uploaded_pdf_is_genuine_and_one_changed_byte_makes_it_altered(client: A
 
 def test_pdf_the_system_never_issued_is_unknown(client: Any, ctx: Any) -> None:
     from backend.modules.documents.rendering import render_conclusion_pdf
-    from tests.adapters.test_rendering import make_conclusion_view
+    from tests.documents.test_rendering import make_conclusion_view
 
     foreign = render_conclusion_pdf(make_conclusion_view(item_count=5))
     r = client.post("/api/v1/public/verify", data={"file": (io.BytesIO(foreign), "other.pdf")})

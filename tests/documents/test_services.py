@@ -294,7 +294,7 @@ def test_supervisor_revokes_an_effective_document_in_its_jurisdiction(ctx: Any) 
 
 
 def test_maintenance_notice_after_a_visit(ctx: Any, tmp_path: Any) -> None:
-    from tests.adapters.test_rendering import scan_qr_codes
+    from tests.documents.test_rendering import scan_qr_codes
 
     world = make_world()
     pdf, filename = notice.maintenance_notice(actor_of(world.admin), world.project.id)
