@@ -14,17 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from backend.core.signing import TokenSigner, generate_keypair, token_from_payload
-from tests.documents.builders import (
-    World,
-    confirm_month_feedback,
-    face_photo,
-    make_practitioner,
-    make_world,
-    photo_b64,
-    recaptured,
-)
+from tests.builders.accounts import make_user
+from tests.builders.media import face_photo, photo_b64, recaptured
+from tests.documents.builders import World, confirm_month_feedback, make_practitioner, make_world
 from tests.documents.test_rendering import scan_qr_codes
-from tests.factories import make_user
 
 
 def effective_document(client: Any, world: World) -> dict[str, Any]:
