@@ -75,6 +75,8 @@ def main() -> None:
     from backend.adapters.face import DlibFaceEngine
     from backend.adapters.face.engine import load_face_recognition
     from backend.core.db import db
+    from tests.builders.media import face_photo
+    from tests.builders.places import place
     from tests.projects import builders as b
     from tests.projects.test_api import check_out, post_check_in
 
@@ -87,7 +89,7 @@ def main() -> None:
         lead = b.make_practitioner(org.id)
         project_id = b.make_project(org, lead)
     client = app.test_client()
-    site = b.place("人民广场")
+    site = place("人民广场")
     print(f"database: {os.environ['TEST_DATABASE_URL_EFFECTIVE'].split(':')[0]}")
     print(f"median of {runs} runs, ms; budget: check-in ≤ {BUDGET} × face_recognition\n")
     header = (
@@ -99,13 +101,13 @@ def main() -> None:
 
     with app.app_context():
         # warm-up: models load, first-request costs
-        warm = post_check_in(client, project_id, lead, reencoded(b.face_bytes("obama.jpg"), 85), b.check_in_form(site))
+        warm = post_check_in(client, project_id, lead, reencoded(face_photo("obama.jpg"), 85), b.check_in_form(site))
         assert warm.status_code == 201, warm.get_json()
         check_out(client, warm.get_json()["id"], lead, site)
 
         worst = 0.0
         for name in PHOTOS:
-            original = b.face_bytes(name)
+            original = face_photo(name)
             timings: dict[str, list[tuple[float, float]]] = {"service": [], "bare": [], "probe": []}
             outcome = ""
             for run in range(runs):

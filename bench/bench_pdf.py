@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from backend.core.signing import TokenSigner, generate_keypair
 from backend.modules.documents.rendering import render_conclusion_pdf, render_maintenance_notice_pdf
-from tests.adapters.test_rendering import make_notice_view, make_signed_view
+from tests.documents.test_rendering import make_notice_view, make_signed_view
 
 BUDGET_MS = 150.0
 

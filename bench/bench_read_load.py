@@ -71,7 +71,7 @@ from backend.demo import load_demo
 from backend.modules.accounts.models import User, UserRole
 from backend.modules.accounts.services import _issue_tokens
 from backend.modules.projects.models import Project
-from tests.factories import make_user
+from tests.builders.accounts import make_user
 
 app = create_app()
 with app.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access_matrix import ROLES, check, operations
-from tests.factories import make_user
+from tests.builders.accounts import make_user
 
 
 def test_every_operation_declares_access(app: Any) -> None:

@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
-from tests.factories import make_user
+from tests.builders.accounts import make_user
 
 
 @pytest.fixture

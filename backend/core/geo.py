@@ -53,7 +53,7 @@ SHANGHAI_BUFFER_M = 2_000.0
 # A point this close to a district (but in none, because of simplification) still belongs to it.
 NEAREST_DISTRICT_MAX_M = 3_000.0
 
-DEFAULT_GEOFENCE_RADIUS_M = 300.0  # DESIGN.md section 4: a circle of 300 m by default
+DEFAULT_GEOFENCE_RADIUS_M = 300.0  # docs/design.md §4: a circle of 300 m by default
 # Phone GNSS is often 10-30 m off in city canyons; a smaller fence would reject honest check-ins.
 MIN_GEOFENCE_RADIUS_M = 20.0
 # A fence wider than an industrial campus no longer proves presence on the site.

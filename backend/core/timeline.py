@@ -18,7 +18,7 @@ from .audit import current_context
 from .db import Base, BigIntPK, db
 from .timeutil import utcnow
 
-# Who may see an event (DESIGN.md section 5). Supervisors see every level within their jurisdiction.
+# Who may see an event (docs/design.md §5). Supervisors see every level within their jurisdiction.
 VISIBILITIES = ("public", "client", "org", "supervisor")
 
 

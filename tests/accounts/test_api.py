@@ -10,7 +10,7 @@ import pytest
 import responses
 import sqlalchemy as sa
 
-from tests.factories import latest_sms_code, make_user, sms_login
+from tests.builders.accounts import latest_sms_code, make_user, sms_login
 
 
 def test_sms_login_gives_tokens_that_me_accepts(client: Any, ctx: Any) -> None:
@@ -358,7 +358,7 @@ def test_an_id_beyond_64_bits_is_an_unknown_resource_and_the_bound_is_published(
 
 
 def test_a_number_beyond_its_column_in_a_body_or_query_is_a_422_not_a_500(client: Any, ctx: Any) -> None:
-    from tests.factories import make_user
+    from tests.builders.accounts import make_user
 
     corps = make_user(roles=("corps_admin",))
     huge = 24755795070095482880  # beyond 64 bits, as schemathesis sends

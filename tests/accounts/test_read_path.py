@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.timeutil import epoch_seconds
-from tests.factories import make_user, sms_login
+from tests.builders.accounts import make_user, sms_login
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -5,73 +5,17 @@ work records, a repaired defect. Each piece is a small function so tests can lea
 
 from __future__ import annotations
 
-import base64
-import csv
-import io
-import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
-
-from backend.core.pdf import DEFAULT_CJK_FONT_PATH
 from backend.core.timeutil import SHANGHAI, today, utcnow
 from backend.core.validators import credit_code_check_char, id_check_digit, mask_name
-from tests.factories import Login, make_user, next_phone
+from tests.builders.accounts import Login, actor_of, make_user, next_phone
+from tests.builders.media import face_encoding, face_photo, recaptured, signature_png
+from tests.builders.places import XUHUI_SITE, serial, site
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-FACES = DATA / "faces"
-SITES = DATA / "sites" / "wikidata_shanghai_places.csv"
-
-XUHUI_SITE = "Q10867747"  # 上海公安博物馆, 徐汇区
-HUANGPU_SITE = "Q10867765"  # 上海周公馆, 黄浦区
 BUILDING_SYSTEMS = ["fire_alarm", "water_supply", "hydrant", "sprinkler", "emergency_lighting", "extinguisher"]
-
-_serial = itertools.count(1)
-
-
-def face_photo(name: str) -> bytes:
-    return (FACES / name).read_bytes()
-
-
-def recaptured(name: str, scale: float = 0.6) -> bytes:
-    """Another capture of the same face: the shared photo scaled and re-encoded (new bytes, new hash)."""
-    image = Image.open(FACES / name).convert("RGB")
-    image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=88)
-    return buffer.getvalue()
-
-
-def photo_b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-@cache
-def face_encoding(photo: str) -> bytes:
-    """Enrolled with the real engine once per test run (the model is slow to load, the result is stable)."""
-    from backend.adapters.face import DlibFaceEngine
-
-    return DlibFaceEngine().enrol(face_photo(photo)).encoding
-
-
-def signature_png(name: str) -> bytes:
-    font = ImageFont.truetype(DEFAULT_CJK_FONT_PATH, 96, index=0)
-    image = Image.new("RGBA", (520, 170), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.text((24, 16), name, font=font, fill=(24, 32, 88, 255))
-    draw.line([(20, 140), (180, 128), (340, 146), (500, 120)], fill=(24, 32, 88, 230), width=6)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def site(wikidata_item: str) -> dict[str, str]:
-    with SITES.open(encoding="utf-8") as handle:
-        return next(row for row in csv.DictReader(handle) if row["wikidata_item"] == wikidata_item)
 
 
 def previous_month() -> tuple[int, int]:
@@ -91,7 +35,7 @@ def make_org(name: str = "上海申安消防技术服务有限公司", district:
     from backend.core.db import db
     from backend.modules.realname.models import Organization
 
-    n = next(_serial)
+    n = serial()
     first17 = f"91{district}MA1F{n:04d}X"[:17].ljust(17, "0")
     legal_id = _id_number(n + 500)
     org = Organization(
@@ -145,7 +89,7 @@ def make_practitioner(
     from backend.core.files import store_image
     from backend.modules.realname.models import Certificate, Employment, Practitioner
 
-    n = next(_serial)
+    n = serial()
     phone = next_phone()
     login = make_user(phone=phone, roles=("practitioner",), name=name)
     id_number = _id_number(n)
@@ -213,21 +157,21 @@ def make_project(
     from backend.modules.projects.models import Project, ProjectMember
 
     place = site(wikidata_item)
-    n = next(_serial)
-    lng, lat = float(place["lng_wgs84"]), float(place["lat_wgs84"])
+    n = serial()
+    lng, lat = place.lng, place.lat
     year = today().year
     project = Project(
-        project_no=f"XM{place['adcode_derived']}{year}{n:05d}",
+        project_no=f"XM{place.adcode}{year}{n:05d}",
         org_id=org.id,
         service_type=service_type,
-        name=f"{place['label']}建筑消防设施维护保养（{year}年度）",
+        name=f"{place.label}建筑消防设施维护保养（{year}年度）",
         status=status,
-        client_name=f"{place['label']}管理处",
+        client_name=f"{place.label}管理处",
         client_contact_name="周晓梅",
         client_contact_phone=contact_phone,
         client_contact_phone_hash=phone_hash(contact_phone) if contact_phone else None,
-        building_name=place["label"],
-        building_address=f"上海市{place['district_by_polygon_derived']}（{place['label']}）",
+        building_name=place.label,
+        building_address=f"上海市{place.district}（{place.label}）",
         building_use="公共展览建筑",
         floor_area_m2=12850.5,
         floors_above=5,
@@ -248,7 +192,7 @@ def make_project(
                 ]
             ],
         },
-        district_code=place["adcode_derived"],
+        district_code=place.adcode,
         contract_start=date(year - 1, 1, 1),
         contract_end=date(year + 1, 12, 31),
         lead_practitioner_id=lead.practitioner.id if lead else None,
@@ -312,7 +256,7 @@ def make_visit(
         practitioner_id=person.practitioner.id,
         org_id=project.org_id,
         status=status or ("checked_out" if checked_out else "checked_in"),
-        idempotency_key=f"visit-{next(_serial)}",
+        idempotency_key=f"visit-{serial()}",
         checked_in_at=checked_in,
         device_time=checked_in,
         lng=project.lng + 0.0003,
@@ -360,7 +304,7 @@ def make_records(visit: Any, plan_items: list[Any], month_key: str) -> list[Any]
             if result == "defect"
             else ("更换损坏的指示灯" if result == "fixed" else ""),
             photo_file_ids=[],
-            idempotency_key=f"record-{next(_serial)}",
+            idempotency_key=f"record-{serial()}",
             created_at=visit.checked_in_at + timedelta(minutes=5 + index),
         )
         db.session.add(record)
@@ -439,7 +383,7 @@ def make_world(
 ) -> World:
     """Last month's maintenance of a published project, done on site by both engineers."""
     place = site(wikidata_item)
-    org = make_org(org_name, place["adcode_derived"])
+    org = make_org(org_name, place.adcode)
     admin = make_user(roles=("org_admin",), org_id=org.id, name="机构管理员")
     lead = make_practitioner(org, "张伟明", position="project_lead", face="obama.jpg")
     tech = make_practitioner(org, "欧阳丽华", position="technical_lead", face="biden.jpg")
@@ -471,17 +415,6 @@ def confirm_month_feedback(world: World, rating: int = 5, openid: str = CONTACT_
     feedback = services.create_monthly_feedback(world.project.id, world.year, world.month)
     contact.open_feedback(feedback.id, link_token(feedback.id, feedback.link_nonce), openid)
     return contact.confirm(feedback.id, openid, rating, "维保人员认真负责")
-
-
-def actor_of(login: Login) -> Any:
-    """The Actor a request with this login's token would carry."""
-    from backend.core.db import db
-    from backend.modules.accounts.models import User
-    from backend.modules.accounts.services import actor_for
-
-    user = db.session.get(User, login.user_id)
-    assert user is not None
-    return actor_for(user)
 
 
 def sign_both(document_id: int, world: World) -> Any:

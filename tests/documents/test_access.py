@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access_matrix import ROLES, check, operations
-from tests.factories import make_user
+from tests.builders.accounts import make_user
 
 MINE = ("/api/v1/documents", "/api/v1/feedback", "/api/v1/public/verify")
 MINE_UNDER_PROJECTS = ("/documents", "/feedback", "/maintenance-notice", "/contact-binding")

@@ -14,17 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from backend.core.signing import TokenSigner, generate_keypair, token_from_payload
-from tests.adapters.test_rendering import scan_qr_codes
-from tests.documents.builders import (
-    World,
-    confirm_month_feedback,
-    face_photo,
-    make_practitioner,
-    make_world,
-    photo_b64,
-    recaptured,
-)
-from tests.factories import make_user
+from tests.builders.accounts import make_user
+from tests.builders.media import face_photo, photo_b64, recaptured
+from tests.documents.builders import World, confirm_month_feedback, make_practitioner, make_world
+from tests.documents.test_rendering import scan_qr_codes
 
 
 def effective_document(client: Any, world: World) -> dict[str, Any]:
@@ -114,7 +107,7 @@ def test_uploaded_pdf_is_genuine_and_one_changed_byte_makes_it_altered(client: A
 
 def test_pdf_the_system_never_issued_is_unknown(client: Any, ctx: Any) -> None:
     from backend.modules.documents.rendering import render_conclusion_pdf
-    from tests.adapters.test_rendering import make_conclusion_view
+    from tests.documents.test_rendering import make_conclusion_view
 
     foreign = render_conclusion_pdf(make_conclusion_view(item_count=5))
     r = client.post("/api/v1/public/verify", data={"file": (io.BytesIO(foreign), "other.pdf")})

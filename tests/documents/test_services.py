@@ -1,5 +1,5 @@
 """Conclusion-document rules: the draft from records, face-checked signatures, every effectiveness rule of
-DESIGN.md section 4 (each unmet one listed), rendering with a signed QR, revocation, the 维保标识."""
+docs/design.md §4 (each unmet one listed), rendering with a signed QR, revocation, the 维保标识."""
 
 from __future__ import annotations
 
@@ -24,16 +24,9 @@ from backend.modules.documents.keys import signing_keys
 from backend.modules.documents.models import ConclusionDocument
 from backend.modules.feedback import services as feedback_services
 from backend.modules.realname.models import Employment
-from tests.documents.builders import (
-    actor_of,
-    confirm_month_feedback,
-    face_photo,
-    make_practitioner,
-    make_world,
-    recaptured,
-    sign_both,
-)
-from tests.factories import make_user
+from tests.builders.accounts import actor_of, make_user
+from tests.builders.media import face_photo, recaptured
+from tests.documents.builders import confirm_month_feedback, make_practitioner, make_world, sign_both
 
 
 def draft(world: Any) -> ConclusionDocument:
@@ -294,7 +287,7 @@ def test_supervisor_revokes_an_effective_document_in_its_jurisdiction(ctx: Any) 
 
 
 def test_maintenance_notice_after_a_visit(ctx: Any, tmp_path: Any) -> None:
-    from tests.adapters.test_rendering import scan_qr_codes
+    from tests.documents.test_rendering import scan_qr_codes
 
     world = make_world()
     pdf, filename = notice.maintenance_notice(actor_of(world.admin), world.project.id)

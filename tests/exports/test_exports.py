@@ -21,7 +21,7 @@ from backend.core.timeutil import today as shanghai_today
 from backend.core.timeutil import utcnow
 from backend.modules.exports import registry
 from backend.modules.exports.writers import safe_text
-from tests.factories import Login, make_user
+from tests.builders.accounts import Login, make_user
 from tests.supervision import builders as sb
 
 HUANGPU = "310101"

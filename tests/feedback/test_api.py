@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from backend.modules.feedback import services
-from tests.documents.builders import HUANGPU_SITE, make_world
-from tests.factories import make_user
+from tests.builders.accounts import make_user
+from tests.builders.places import HUANGPU_SITE
+from tests.documents.builders import make_world
 from tests.feedback.builders import outbox, reported_at_the_time, visits_today
 
 

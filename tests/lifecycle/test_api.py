@@ -12,6 +12,9 @@ import sqlalchemy as sa
 from backend.core.db import db, unit_of_work
 from backend.core.timeline import append_event, verify_chain
 from backend.core.timeutil import utcnow
+from tests.builders.accounts import corps_admin, org_admin, supervisor
+from tests.builders.media import face_photo
+from tests.builders.places import HUANGPU, XUHUI
 from tests.supervision import builders as b
 
 TIMELINE = "/api/v1/timeline"
@@ -51,7 +54,7 @@ def _all(client: Any, url: str, headers: dict[str, str] | None = None, limit: in
 
 
 def test_a_projects_timeline_shows_its_whole_life_in_order(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     project = b.make_project(org, status="in_service")
     engineer = b.make_practitioner("陈晨", org=org)
     visit = b.make_visit(project, engineer, status="checked_out")
@@ -76,12 +79,12 @@ def test_a_projects_timeline_shows_its_whole_life_in_order(client: Any, ctx: Any
             data={"visit_id": visit.id},
         )
 
-    sup = b.supervisor(b.XUHUI, permissions=("issue_penalties",))
+    sup = supervisor(XUHUI, permissions=("issue_penalties",))
     spot = client.post(
         "/api/v1/supervision/spot-checks", json={"visit_id": b.make_visit(project, engineer).id}, headers=sup.headers
     )
     lng, lat = b.gcj02_at(project)
-    answer = {"photo": base64.b64encode(b.face_photo("obama2.jpg")).decode(), "lng": lng, "lat": lat}
+    answer = {"photo": base64.b64encode(face_photo("obama2.jpg")).decode(), "lng": lng, "lat": lat}
     url = f"/api/v1/supervision/my/spot-checks/{spot.get_json()['id']}/answer"
     assert client.post(url, json=answer, headers=engineer.login.headers).get_json()["status"] == "passed"
     inspection = {
@@ -138,11 +141,11 @@ def test_a_projects_timeline_shows_its_whole_life_in_order(client: Any, ctx: Any
 
 
 def test_kind_and_time_filters(client: Any, ctx: Any) -> None:
-    project = b.make_project(b.make_org(b.XUHUI))
+    project = b.make_project(b.make_org(XUHUI))
     t0 = utcnow() - timedelta(days=10)
     for i, kind in enumerate(["visit.checked_in", "visit.checked_out", "visitor.registered", "spot_check.issued"]):
         _append(kind, project, at=t0 + timedelta(days=i))
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     url = f"{TIMELINE}/projects/{project.id}"
 
     def kinds(query: str) -> list[str]:
@@ -166,7 +169,7 @@ def test_kind_and_time_filters(client: Any, ctx: Any) -> None:
 @pytest.fixture
 def four_levels(ctx: Any) -> dict[str, Any]:
     """A Xuhui project whose timeline has one event at each visibility level."""
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     project = b.make_project(org)
     project.client_contact_openid = "o" + "ClientContactOpenid123456789"[:27]
     db.session.commit()
@@ -195,11 +198,11 @@ def test_each_viewer_sees_only_its_slice(client: Any, four_levels: dict[str, Any
     org, project, engineer = four_levels["org"], four_levels["project"], four_levels["engineer"]
     for url in (f"{TIMELINE}/projects/{project.id}", f"{TIMELINE}/organizations/{org.id}"):
         assert _levels(client, url) == ["public"]
-        assert _levels(client, url, b.org_admin(org).headers) == ["client", "org", "public"]
-        assert _levels(client, url, b.org_admin(b.make_org(b.XUHUI)).headers) == ["public"]
-        assert _levels(client, url, b.supervisor(b.XUHUI).headers) == ["client", "org", "public", "supervisor"]
-        assert _levels(client, url, b.supervisor(b.HUANGPU).headers) == ["public"]
-        assert _levels(client, url, b.corps_admin().headers) == ["client", "org", "public", "supervisor"]
+        assert _levels(client, url, org_admin(org.id).headers) == ["client", "org", "public"]
+        assert _levels(client, url, org_admin(b.make_org(XUHUI).id).headers) == ["public"]
+        assert _levels(client, url, supervisor(XUHUI).headers) == ["client", "org", "public", "supervisor"]
+        assert _levels(client, url, supervisor(HUANGPU).headers) == ["public"]
+        assert _levels(client, url, corps_admin().headers) == ["client", "org", "public", "supervisor"]
 
     mine = f"{TIMELINE}/practitioners/{engineer.practitioner.id}"
     assert _levels(client, mine, engineer.login.headers) == ["client", "org", "public"]
@@ -221,16 +224,16 @@ def test_client_contact_sees_public_and_client_events_of_its_own_project(four_le
 
 
 def test_public_sees_nothing_of_an_organisation_not_yet_verified(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI, status="submitted")
+    org = b.make_org(XUHUI, status="submitted")
     project = b.make_project(org)
     _append("org.submitted", project, at=utcnow(), visibility="public")
     assert client.get(f"{TIMELINE}/organizations/{org.id}").get_json()["items"] == []
-    assert _levels(client, f"{TIMELINE}/organizations/{org.id}", b.supervisor(b.XUHUI).headers) == ["public"]
+    assert _levels(client, f"{TIMELINE}/organizations/{org.id}", supervisor(XUHUI).headers) == ["public"]
     assert client.get(f"{TIMELINE}/organizations/999999").status_code == 404
 
 
 def test_drill_down_from_organisation_to_projects_visits_and_records(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     serving = b.make_project(org, status="in_service")
     unpublished = b.make_project(org, index=1, status="registered")
     first, second = b.make_practitioner("甲工", face=None, org=org), b.make_practitioner("乙工", face=None, org=org)
@@ -243,14 +246,14 @@ def test_drill_down_from_organisation_to_projects_visits_and_records(client: Any
     public = client.get(f"{TIMELINE}/organizations/{org.id}/projects").get_json()["items"]
     assert [(p["id"], p["visits"], p["work_records"]) for p in public] == [(serving.id, 2, 3)]
     assert public[0]["links"]["visits"] == f"{TIMELINE}/projects/{serving.id}/visits"
-    own = client.get(f"{TIMELINE}/organizations/{org.id}/projects", headers=b.org_admin(org).headers)
+    own = client.get(f"{TIMELINE}/organizations/{org.id}/projects", headers=org_admin(org.id).headers)
     assert {p["id"] for p in own.get_json()["items"]} == {serving.id, unpublished.id}
-    huangpu = b.supervisor(b.HUANGPU)
+    huangpu = supervisor(HUANGPU)
     elsewhere = client.get(f"{TIMELINE}/organizations/{org.id}/projects", headers=huangpu.headers)
     assert [p["id"] for p in elsewhere.get_json()["items"]] == [serving.id]
 
     visits_url = f"{TIMELINE}/projects/{serving.id}/visits"
-    all_visits = client.get(visits_url, headers=b.supervisor(b.XUHUI).headers).get_json()["items"]
+    all_visits = client.get(visits_url, headers=supervisor(XUHUI).headers).get_json()["items"]
     assert [(v["id"], v["work_records"]) for v in all_visits] == [(second_visit.id, 1), (first_visit.id, 2)]
     assert all_visits[1]["practitioner_name"] == "甲*"
     only_mine = client.get(visits_url, headers=first.login.headers).get_json()["items"]
@@ -258,10 +261,10 @@ def test_drill_down_from_organisation_to_projects_visits_and_records(client: Any
     r = client.get(visits_url, headers=huangpu.headers)
     assert r.status_code == 403 and r.get_json()["code"] == "out_of_jurisdiction"
     assert client.get(visits_url).status_code == 401
-    assert client.get(visits_url, headers=b.org_admin(b.make_org(b.XUHUI)).headers).status_code == 403
+    assert client.get(visits_url, headers=org_admin(b.make_org(XUHUI).id).headers).status_code == 403
 
     records_url = all_visits[1]["links"]["records"]
-    records = client.get(records_url, headers=b.org_admin(org).headers).get_json()["items"]
+    records = client.get(records_url, headers=org_admin(org.id).headers).get_json()["items"]
     assert [(r["result"], r["note"]) for r in records] == [
         ("defect", "3层感烟探测器故障"),
         ("normal", "报警控制器自检正常"),
@@ -275,7 +278,7 @@ def test_drill_down_from_organisation_to_projects_visits_and_records(client: Any
 
 
 def _history(count: int = 5) -> list[int]:
-    project = b.make_project(b.make_org(b.XUHUI))
+    project = b.make_project(b.make_org(XUHUI))
     t0 = utcnow() - timedelta(days=count)
     return [_append(f"project.step{i}", project, at=t0 + timedelta(days=i), visibility="public") for i in range(count)]
 
@@ -297,7 +300,7 @@ def test_changing_one_row_by_sql_breaks_the_chain_at_that_row(app: Any, client: 
     broken = runner.invoke(args=["timeline", "verify"])
     assert broken.exit_code == 1
     assert f"#{ids[2]}" in broken.output and "被修改" in broken.output
-    api = client.get(f"{TIMELINE}/verify", headers=b.corps_admin().headers).get_json()
+    api = client.get(f"{TIMELINE}/verify", headers=corps_admin().headers).get_json()
     assert (api["ok"], api["broken_at"]) == (False, ids[2])
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from backend.core.geo import gcj02_to_wgs84, haversine_m
-from tests.factories import make_user
+from tests.builders.accounts import make_user
+from tests.builders.places import place
 from tests.projects import builders as b
 
 
@@ -24,7 +25,7 @@ def _names(response: Any) -> list[str]:
 
 
 def _register(client: Any, org: b.Org, lead: b.Person, site: str, **extra: Any) -> dict[str, Any]:
-    data = _json(b.registration_data(b.place(site), lead.id, []))
+    data = _json(b.registration_data(place(site), lead.id, []))
     data.update(extra)
     r = client.post("/api/v1/projects", json=data, headers=org.admin.headers)
     assert r.status_code == 201, r.get_json()
@@ -34,7 +35,7 @@ def _register(client: Any, org: b.Org, lead: b.Person, site: str, **extra: Any) 
 def test_a_map_pick_in_gcj02_is_stored_in_wgs84_with_the_chosen_fence(client: Any, ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    picked = b.place("人民广场").gcj02()
+    picked = place("人民广场").gcj02()
     body = _register(
         client,
         org,
@@ -61,7 +62,7 @@ def test_supervisor_finds_projects_near_where_they_stand_and_by_keyword(client: 
     for site in ("人民广场", "上海博物馆", "外滩"):
         _register(client, org, lead, site)
     supervisor = make_user(roles=("supervisor",), jurisdiction="310101")
-    here = b.place("人民广场").gcj02()  # what wx.getLocation({type: 'gcj02'}) answers standing there
+    here = place("人民广场").gcj02()  # what wx.getLocation({type: 'gcj02'}) answers standing there
     near = f"{here[0]:.6f},{here[1]:.6f}"
 
     r = client.get("/api/v1/projects", query_string={"near": near, "radius_m": 500}, headers=supervisor.headers)
@@ -70,7 +71,7 @@ def test_supervisor_finds_projects_near_where_they_stand_and_by_keyword(client: 
     assert _names(r) == ["上海博物馆", "人民广场", "外滩"]
 
     # The same point taken as WGS-84 lies ~500 m off: the datum matters.
-    wgs = b.place("外滩")
+    wgs = place("外滩")
     r = client.get(
         "/api/v1/projects",
         query_string={"near": f"{wgs.lng},{wgs.lat}", "near_crs": "wgs84", "radius_m": 200},

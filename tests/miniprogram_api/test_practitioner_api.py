@@ -11,8 +11,10 @@ from PIL import Image, ImageDraw
 from backend.core.db import db
 from backend.core.files import StoredFile
 from backend.modules.realname.models import Certificate
-from tests.factories import make_user
-from tests.realname.builders import SHENWEI, Http, licence_image, practitioner, practitioner_row, staff_of
+from tests.builders.accounts import make_user
+from tests.builders.media import face_photo, licence_image
+from tests.builders.places import place
+from tests.realname.builders import SHENWEI, Http, practitioner, practitioner_row, staff_of
 
 
 def _signature_png() -> bytes:
@@ -107,8 +109,8 @@ def _filed_record(client: Any) -> tuple[Any, int]:
     from tests.projects.test_api import post_check_in, setup_team
 
     _org, lead, project_id = setup_team()
-    form = b.check_in_form(b.place("人民广场"))
-    visit = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), form)
+    form = b.check_in_form(place("人民广场"))
+    visit = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), form)
     assert visit.status_code == 201, visit.get_json()
     r = client.post(
         f"/api/v1/visits/{visit.get_json()['id']}/records",
@@ -121,21 +123,20 @@ def _filed_record(client: Any) -> tuple[Any, int]:
 
 def test_photos_are_attached_to_the_own_record_once_each(client: Any, ctx: Any) -> None:
     from backend.modules.projects.models import WorkRecord
-    from tests.projects import builders as b
 
     lead, record_id = _filed_record(client)
     url = f"/api/v1/records/{record_id}/photos"
-    first = _upload(client, url, lead.login.headers, b.face_bytes("rocket.jpg"))
+    first = _upload(client, url, lead.login.headers, face_photo("rocket.jpg"))
     assert first.status_code == 201, first.get_json()
     (photo_id,) = first.get_json()["photo_file_ids"]
     stored = db.session.get(StoredFile, photo_id)
     assert stored is not None and stored.purpose == "work_record" and stored.uploaded_by == lead.login.user_id
 
     # the same picture again (the answer was lost): the record is unchanged
-    again = _upload(client, url, lead.login.headers, b.face_bytes("rocket.jpg"))
+    again = _upload(client, url, lead.login.headers, face_photo("rocket.jpg"))
     assert again.status_code == 200 and again.get_json()["photo_file_ids"] == [photo_id]
 
-    second = _upload(client, url, lead.login.headers, b.face_bytes("obama.jpg"))
+    second = _upload(client, url, lead.login.headers, face_photo("obama.jpg"))
     assert second.status_code == 201 and second.get_json()["photo_file_ids"][0] == photo_id
     assert len(second.get_json()["photo_file_ids"]) == 2
     db.session.expire_all()
@@ -146,17 +147,17 @@ def test_record_photo_refusals(client: Any, ctx: Any) -> None:
     from tests.projects import builders as b
 
     lead, record_id = _filed_record(client)
-    r = _upload(client, "/api/v1/records/999999/photos", lead.login.headers, b.face_bytes("rocket.jpg"))
+    r = _upload(client, "/api/v1/records/999999/photos", lead.login.headers, face_photo("rocket.jpg"))
     assert r.status_code == 404 and r.get_json()["message"] == "工作记录不存在"
     r = _upload(client, f"/api/v1/records/{record_id}/photos", lead.login.headers, b"not an image")
     assert r.status_code == 422 and r.get_json()["message"]
 
     other = b.make_practitioner(None, name="王磊", face=None)
-    r = _upload(client, f"/api/v1/records/{record_id}/photos", other.login.headers, b.face_bytes("rocket.jpg"))
+    r = _upload(client, f"/api/v1/records/{record_id}/photos", other.login.headers, face_photo("rocket.jpg"))
     assert r.status_code == 403 and r.get_json()["message"] == "只能为本人的工作记录添加照片"
 
     supervisor = make_user(roles=("supervisor",), jurisdiction="310101")
-    r = _upload(client, f"/api/v1/records/{record_id}/photos", supervisor.headers, b.face_bytes("rocket.jpg"))
+    r = _upload(client, f"/api/v1/records/{record_id}/photos", supervisor.headers, face_photo("rocket.jpg"))
     assert r.status_code == 403
-    r = _upload(client, f"/api/v1/records/{record_id}/photos", {}, b.face_bytes("rocket.jpg"))
+    r = _upload(client, f"/api/v1/records/{record_id}/photos", {}, face_photo("rocket.jpg"))
     assert r.status_code == 401

@@ -6,21 +6,15 @@ a warning rests on what they record. Call inside an app context."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
-
 from backend.core.crypto import id_number_hash, phone_hash
 from backend.core.db import db
 from backend.core.geo import circle_geofence
-from backend.core.pdf import DEFAULT_CJK_FONT_PATH
 from backend.core.timeutil import SHANGHAI, today, utcnow
 from backend.core.validators import credit_code_check_char, id_check_digit, mask_name
-from backend.modules.accounts.models import User
-from backend.modules.accounts.services import actor_for
 from backend.modules.feedback.models import Feedback
 from backend.modules.monitoring.models import MonthlyReport
 from backend.modules.monitoring.sqlutil import first_day, last_day, month_key, shift_month
@@ -28,10 +22,9 @@ from backend.modules.projects.models import MaintenancePlan, PlanItem, Project, 
 from backend.modules.projects.services.checkin_rules import Finding
 from backend.modules.realname.models import Certificate, Employment, Organization, Practitioner
 from backend.modules.supervision.models import Penalty, SpotCheck
-from tests.factories import Login, make_user
-
-# Districts, places (real Wikidata places in Shanghai) and serial numbers as the supervision tests make them.
-from tests.supervision.builders import HUANGPU, PUDONG, XUHUI, place_in, serial
+from tests.builders.accounts import Login, actor_of, make_user
+from tests.builders.media import signature_png
+from tests.builders.places import HUANGPU, PUDONG, XUHUI, place_in, serial
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -51,23 +44,6 @@ def credit_code(n: int) -> str:
 def id_number(n: int) -> str:
     first17 = f"31010419{80 + n % 15:02d}0{1 + n % 9}1{n % 10}{n % 1000:03d}"
     return first17 + id_check_digit(first17)
-
-
-def signature_png(name: str) -> bytes:
-    font = ImageFont.truetype(DEFAULT_CJK_FONT_PATH, 96, index=0)
-    image = Image.new("RGBA", (520, 170), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.text((24, 16), name, font=font, fill=(24, 32, 88, 255))
-    draw.line([(20, 140), (180, 128), (340, 146), (500, 120)], fill=(24, 32, 88, 230), width=6)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def actor_of(login: Login) -> Any:
-    user = db.session.get(User, login.user_id)
-    assert user is not None
-    return actor_for(user)
 
 
 # --- organisations and people -----------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from backend.modules.monitoring.models import MonitoringWarning
 from backend.modules.monitoring.sqlutil import first_day
 from backend.modules.monitoring.warnings.engine import day_window, scan
 from tests.access_matrix import ROLES, check, operations
-from tests.factories import make_user
-from tests.monitoring.builders import HUANGPU, XUHUI, actor_of, at, clean_month, make_org, one_anomaly_per_rule
+from tests.builders.accounts import actor_of, make_user
+from tests.builders.places import HUANGPU, XUHUI
+from tests.monitoring.builders import at, clean_month, make_org, one_anomaly_per_rule
 
 PREFIXES = ("/api/v1/stats", "/api/v1/monitoring", "/api/v1/public/rankings")
 

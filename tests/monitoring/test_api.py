@@ -17,8 +17,9 @@ from backend.modules.monitoring.models import MonitoringWarning
 from backend.modules.monitoring.sqlutil import first_day
 from backend.modules.monitoring.warnings import RULES
 from backend.modules.monitoring.warnings.engine import day_window, scan
-from tests.factories import Login, make_user
-from tests.monitoring.builders import HUANGPU, XUHUI, at, clean_month, one_anomaly_per_rule
+from tests.builders.accounts import Login, make_user
+from tests.builders.places import HUANGPU, XUHUI
+from tests.monitoring.builders import at, clean_month, one_anomaly_per_rule
 
 # The keys the admin SPA labels (admin/src/utils/stats.js LABELS)
 ADMIN_KEYS = {"organizations", "practitioners", "projects_in_service", "visits_today", "warnings_open", "penalties"}

@@ -20,11 +20,9 @@ from backend.modules.monitoring.models import MonitoringWarning, MonthlyReport, 
 from backend.modules.monitoring.report_export import render_pdf, render_xlsx
 from backend.modules.monitoring.sqlutil import first_day, month_span, shift_month
 from backend.modules.projects.models import Defect
-from tests.factories import make_user
+from tests.builders.accounts import actor_of, make_user
+from tests.builders.places import HUANGPU, XUHUI
 from tests.monitoring.builders import (
-    HUANGPU,
-    XUHUI,
-    actor_of,
     at,
     clean_month,
     make_feedback,

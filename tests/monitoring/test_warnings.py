@@ -18,6 +18,9 @@ from backend.modules.monitoring.models import MonitoringWarning, WarningNotifica
 from backend.modules.monitoring.sqlutil import first_day
 from backend.modules.monitoring.warnings import RULES
 from backend.modules.monitoring.warnings.engine import day_window, scan
+from tests.builders.accounts import actor_of
+from tests.builders.media import face_photo
+from tests.builders.places import place
 from tests.monitoring.builders import at, clean_month, one_anomaly_per_rule
 
 
@@ -113,8 +116,7 @@ def test_new_evidence_joins_the_open_warning_of_the_same_day(ctx: Any) -> None:
 
 def test_a_disabled_rule_does_not_run(ctx: Any) -> None:
     from backend.modules.monitoring.warnings.settings import update_rule
-    from tests.factories import make_user
-    from tests.monitoring.builders import actor_of
+    from tests.builders.accounts import actor_of, make_user
 
     world = clean_month()
     one_anomaly_per_rule(world)
@@ -127,8 +129,8 @@ def test_a_disabled_rule_does_not_run(ctx: Any) -> None:
 
 def test_a_changed_threshold_applies_and_is_recorded_on_the_warning(ctx: Any) -> None:
     from backend.modules.monitoring.warnings.settings import update_rule
-    from tests.factories import make_user
-    from tests.monitoring.builders import actor_of, make_feedback
+    from tests.builders.accounts import actor_of, make_user
+    from tests.monitoring.builders import make_feedback
 
     world = clean_month()
     make_feedback(world.project, world.month, rating=3, responded_at=at(world.day(21), 10))
@@ -152,9 +154,9 @@ def test_event_scan_turns_a_refused_check_in_into_a_warning_within_the_minute(ct
     lead = projects.make_practitioner(org.id, face="obama.jpg")
     project_id = projects.make_project(org, lead)
     services.after_new_events()  # a first run starts from the newest event
-    form = projects.check_in_form(projects.place("人民广场"))
+    form = projects.check_in_form(place("人民广场"))
     with pytest.raises(ValidationFailed) as refused:
-        checkin.check_in(projects.actor_of(lead.login), project_id, form, projects.face_bytes("biden.jpg"))
+        checkin.check_in(actor_of(lead.login), project_id, form, face_photo("biden.jpg"))
     assert refused.value.code == "check_in_rejected"
     visit_id = refused.value.details["visit_id"]
     result = services.after_new_events()
@@ -277,7 +279,8 @@ def test_monthly_report_late_is_raised_between_the_1st_and_the_due_day(ctx: Any,
     """A report still missing from the month before last is raised on the 5th too (it used to wait for the 11th,
     when the rule moved on to last month and never judged that one again)."""
     from backend.modules.monitoring.warnings.engine import day_window, scan
-    from tests.monitoring.builders import PUDONG, make_org
+    from tests.builders.places import PUDONG
+    from tests.monitoring.builders import make_org
 
     clock.move_to(datetime(2027, 3, 5, 9, 0, tzinfo=SHANGHAI))
     org = make_org(PUDONG, verified_at=datetime(2026, 11, 20, tzinfo=SHANGHAI))

@@ -4,13 +4,9 @@ active employment, and projects at real Shanghai places registered through the p
 
 from __future__ import annotations
 
-import csv
-import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from backend.core.access import Actor, Role
@@ -19,59 +15,14 @@ from backend.core.db import db
 from backend.core.geo import wgs84_to_gcj02
 from backend.core.timeutil import today, utcnow
 from backend.core.validators import credit_code_check_char, id_check_digit, mask_name
-from tests.factories import Login, make_user
+from tests.builders.accounts import Login, make_user
+from tests.builders.accounts import actor_of as actor_of  # re-exported for tests/golive (pb.actor_of)
+from tests.builders.media import face_encoding, face_photo
+from tests.builders.places import Place, serial
+from tests.builders.places import place as place  # re-exported for tests/golive (pb.place)
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = (REPO.parent / "shared" / "data").resolve()
-FACES = SHARED / "faces"
-PLACES_CSV = SHARED / "sites" / "wikidata_shanghai_places.csv"
-
-_serial = itertools.count(1)
-
-
-def face_bytes(name: str) -> bytes:
-    return (FACES / name).read_bytes()
-
-
-@cache
-def encoding_of(photo: str) -> bytes:
-    """The encoding the app's face engine makes of an enrolment photo; kept for the session, since the
-    encoding of one photo never changes and enrolling takes a tenth of a second. Call in an app context."""
-    from backend.bootstrap import adapters
-
-    return adapters().face.enrol(face_bytes(photo)).encoding
-
-
-@dataclass(frozen=True)
-class Place:
-    label: str
-    lng: float  # WGS-84
-    lat: float
-    district: str
-    adcode: str
-
-    def gcj02(self) -> tuple[float, float]:
-        return wgs84_to_gcj02(self.lng, self.lat)
-
-
-@cache
-def places() -> dict[str, Place]:
-    found: dict[str, Place] = {}
-    with PLACES_CSV.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["lng_wgs84"] and row["label"] not in found:
-                found[row["label"]] = Place(
-                    row["label"],
-                    float(row["lng_wgs84"]),
-                    float(row["lat_wgs84"]),
-                    row["district_by_polygon_derived"],
-                    row["adcode_derived"],
-                )
-    return found
-
-
-def place(label: str) -> Place:
-    return places()[label]
+# tests/golive (being rewritten elsewhere) calls the face photo pb.face_bytes.
+face_bytes = face_photo
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -99,15 +50,15 @@ def make_org(
 ) -> Org:
     from backend.modules.realname.models import Organization
 
-    serial = next(_serial)
-    admin = make_user(roles=(), name=f"法定代表人{serial}")
+    n = serial()
+    admin = make_user(roles=(), name=f"法定代表人{n}")
     org = Organization(
-        credit_code=credit_code(serial),
-        name=f"上海安消{serial}消防技术服务有限公司",
+        credit_code=credit_code(n),
+        name=f"上海安消{n}消防技术服务有限公司",
         types=list(types),
-        legal_rep_name=f"赵{serial}",
-        legal_rep_id_number=id_number(serial),
-        legal_rep_id_hash=id_number_hash(id_number(serial)),
+        legal_rep_name=f"赵{n}",
+        legal_rep_id_number=id_number(n),
+        legal_rep_id_hash=id_number_hash(id_number(n)),
         legal_rep_user_id=admin.user_id,
         address="上海市黄浦区南京东路100号",
         district_code="310101",
@@ -142,19 +93,19 @@ def make_practitioner(
     employment at `org_id`."""
     from backend.modules.realname.models import Certificate, Employment, Practitioner
 
-    serial = next(_serial)
+    n = serial()
     login = make_user(roles=("practitioner",), name=name)
     person = Practitioner(
         user_id=login.user_id,
         name=name,
         name_masked=mask_name(name),
-        id_number=id_number(1000 + serial),
-        id_number_hash=id_number_hash(id_number(1000 + serial)),
+        id_number=id_number(1000 + n),
+        id_number_hash=id_number_hash(id_number(1000 + n)),
         identity_status="verified",
         biometric_consent_version="2025.1",
         biometric_consent_at=utcnow(),
         face_status="enrolled" if face else "none",
-        face_encoding=encoding_of(face) if face else None,
+        face_encoding=face_encoding(face) if face else None,
         face_enrolled_at=utcnow() if face else None,
         alt_identity_approved_at=utcnow() if alternative_identity else None,
     )
@@ -162,8 +113,8 @@ def make_practitioner(
         person.certificates.append(
             Certificate(
                 kind="engineer_1",
-                cert_no=f"ZC{serial:08d}",
-                registration_no=f"3100{serial:06d}",
+                cert_no=f"ZC{n:08d}",
+                registration_no=f"3100{n:06d}",
                 issued_on=date(2020, 1, 1),
                 expires_on=today() + timedelta(days=900),
                 status="valid",
@@ -189,15 +140,6 @@ def make_practitioner(
 
 def org_actor(org: Org) -> Actor:
     return Actor(user_id=org.admin.user_id, roles=frozenset({Role.LEGAL_REP}), org_ids=frozenset({org.id}))
-
-
-def actor_of(login: Login) -> Actor:
-    from backend.modules.accounts.models import User
-    from backend.modules.accounts.services import actor_for
-
-    user = db.session.get(User, login.user_id)
-    assert user is not None
-    return actor_for(user)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -236,7 +178,7 @@ def registration_data(
         "name": f"{site.label}消防设施维护保养",
         "client": {
             "name": "上海申城物业管理有限公司",
-            "credit_code": credit_code(900 + next(_serial)),
+            "credit_code": credit_code(900 + serial()),
             "contact_name": "王建国",
             "contact_phone": "13916000001",
         },

@@ -1,4 +1,4 @@
-"""Who may see and do what with projects and visits (DESIGN.md section 5): the role gate of every projects
+"""Who may see and do what with projects and visits (docs/design.md §5): the role gate of every projects
 endpoint for every role, then the object-level rules: jurisdiction, own organisation, own projects, public."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from backend.core.audit import AuditLog
 from backend.core.db import db
 from tests.access_matrix import ROLES, check, operations
-from tests.factories import make_user
+from tests.builders.accounts import make_user
+from tests.builders.media import face_photo
+from tests.builders.places import place
 from tests.projects import builders as b
 from tests.projects.test_api import post_check_in
 
@@ -58,7 +60,7 @@ def test_a_xuhui_supervisor_sees_xuhui_projects_and_not_huangpu_ones(client: Any
     lead = b.make_practitioner(org.id)
     xuhui = b.make_project(org, lead, site="徐家汇藏书楼")
     huangpu = b.make_project(org, lead, site="人民广场")
-    visit = post_check_in(client, huangpu, lead, b.face_bytes("obama2.jpg"), b.check_in_form(b.place("人民广场")))
+    visit = post_check_in(client, huangpu, lead, face_photo("obama2.jpg"), b.check_in_form(place("人民广场")))
     assert visit.status_code == 201
     supervisor = make_user(roles=("supervisor",), jurisdiction="310104")
     assert _ids(client.get("/api/v1/projects", headers=supervisor.headers)) == {xuhui}
@@ -115,7 +117,7 @@ def test_an_org_admin_cannot_touch_another_organisations_project(client: Any, ct
     assert _ids(client.get("/api/v1/projects", headers=stranger)) == set()
     assert _ids(client.get("/api/v1/projects", headers=org.admin.headers)) == {project_id}
     # registering for another organisation is refused too
-    data = b.registration_data(b.place("人民广场"), lead.id, org_id=org.id)
+    data = b.registration_data(place("人民广场"), lead.id, org_id=org.id)
     body = json.loads(json.dumps(data, default=str))
     assert client.post("/api/v1/projects", json=body, headers=stranger).status_code == 403
 
@@ -136,7 +138,7 @@ def test_evidence_figures_are_for_supervisors_and_the_organisation(client: Any, 
     org = b.make_org()
     lead = b.make_practitioner(org.id)
     project_id = b.make_project(org, lead)
-    visit = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(b.place("人民广场")))
+    visit = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(place("人民广场")))
     visit_id = visit.get_json()["id"]
     supervisor = make_user(roles=("supervisor",), jurisdiction="310101")
     for headers in (org.admin.headers, supervisor.headers):

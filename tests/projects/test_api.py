@@ -15,6 +15,8 @@ from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import now as local_now
 from backend.core.timeutil import today as shanghai_today
 from backend.modules.projects.models import Defect, Project, SiteVisit, WorkRecord
+from tests.builders.media import face_photo
+from tests.builders.places import Place, place
 from tests.projects import builders as b
 
 
@@ -32,7 +34,7 @@ def post_check_in(client: Any, project_id: int, person: b.Person, photo: bytes, 
 def mirrored(name: str) -> bytes:
     """The mirror image of a real photo: the same face, a different picture (perceptual hash 28-32 apart)."""
     buffer = io.BytesIO()
-    ImageOps.mirror(Image.open(io.BytesIO(b.face_bytes(name)))).save(buffer, "JPEG", quality=90)
+    ImageOps.mirror(Image.open(io.BytesIO(face_photo(name)))).save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -56,7 +58,7 @@ def timeline(project_id: int) -> list[str]:
     )
 
 
-def check_out(client: Any, visit_id: int, person: b.Person, site: b.Place, offset_m: float = 0.0, **extra: Any) -> Any:
+def check_out(client: Any, visit_id: int, person: b.Person, site: Place, offset_m: float = 0.0, **extra: Any) -> Any:
     from backend.core.geo import geodesic_destination, wgs84_to_gcj02
 
     lng, lat = wgs84_to_gcj02(*geodesic_destination(site.lng, site.lat, 0.0, offset_m)) if offset_m else site.gcj02()
@@ -71,13 +73,13 @@ def setup_team(site: str = "人民广场", **project: Any) -> tuple[b.Org, b.Per
 
 
 # ----------------------------------------------------------------------------------------------------
-# Check-in: the rules of DESIGN.md section 4
+# Check-in: the rules of docs/design.md §4
 
 
 def test_a_gcj02_check_in_from_the_site_passes_and_starts_the_service(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    site = b.place("人民广场")
-    r = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site))
+    site = place("人民广场")
+    r = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site))
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     assert (body["status"], body["identity_method"], body["face_passed"]) == ("checked_in", "face", True)
@@ -92,8 +94,8 @@ def test_a_gcj02_check_in_from_the_site_passes_and_starts_the_service(client: An
 
 def test_a_check_in_one_km_away_is_refused_and_kept_as_evidence(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    form = b.check_in_form(b.place("人民广场"), offset_m=1_000)
-    r = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), form)
+    form = b.check_in_form(place("人民广场"), offset_m=1_000)
+    r = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), form)
     assert r.status_code == 422
     body = r.get_json()
     assert body["code"] == "check_in_rejected" and body["message"] == "签到未通过核验"
@@ -107,7 +109,7 @@ def test_a_check_in_one_km_away_is_refused_and_kept_as_evidence(client: Any, ctx
 
 def test_another_persons_photo_is_refused(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    r = post_check_in(client, project_id, lead, b.face_bytes("biden.jpg"), b.check_in_form(b.place("人民广场")))
+    r = post_check_in(client, project_id, lead, face_photo("biden.jpg"), b.check_in_form(place("人民广场")))
     assert r.status_code == 422
     (reason,) = r.get_json()["details"]["reasons"]
     assert reason["code"] == "face_mismatch" and reason["distance"] > 0.7
@@ -116,8 +118,8 @@ def test_another_persons_photo_is_refused(client: Any, ctx: Any) -> None:
 
 def test_a_photo_without_a_face_or_not_an_image_is_refused(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    site = b.place("人民广场")
-    r = post_check_in(client, project_id, lead, b.face_bytes("coffee.png"), b.check_in_form(site))
+    site = place("人民广场")
+    r = post_check_in(client, project_id, lead, face_photo("coffee.png"), b.check_in_form(site))
     assert reason_codes(r) == ["face_no_face"]
     r = post_check_in(client, project_id, lead, b"%PDF-1.7 not a photo", b.check_in_form(site))
     assert set(reason_codes(r)) >= {"image_type_not_allowed"}
@@ -125,33 +127,33 @@ def test_a_photo_without_a_face_or_not_an_image_is_refused(client: Any, ctx: Any
 
 def test_every_reason_is_listed(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    form = b.check_in_form(b.place("人民广场"), offset_m=1_000, accuracy_m=400.0)
-    r = post_check_in(client, project_id, lead, b.face_bytes("biden.jpg"), form)
+    form = b.check_in_form(place("人民广场"), offset_m=1_000, accuracy_m=400.0)
+    r = post_check_in(client, project_id, lead, face_photo("biden.jpg"), form)
     assert sorted(reason_codes(r)) == ["face_mismatch", "outside_geofence"]
     assert [f["code"] for f in r.get_json()["details"]["flags"]] == ["poor_accuracy"]
 
 
 def test_the_same_photo_sent_again_is_refused(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    site = b.place("人民广场")
-    first = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site))
+    site = place("人民广场")
+    first = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site))
     assert first.status_code == 201
     assert check_out(client, first.get_json()["id"], lead, site).status_code == 200
-    again = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site))
+    again = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site))
     assert again.status_code == 422
     (reason,) = again.get_json()["details"]["reasons"]
     assert (reason["code"], reason["match"], reason["visit_id"]) == ("photo_replayed", "exact", first.get_json()["id"])
     # a different photo of the same person passes
-    other = post_check_in(client, project_id, lead, b.face_bytes("obama-720p.jpg"), b.check_in_form(site))
+    other = post_check_in(client, project_id, lead, face_photo("obama-720p.jpg"), b.check_in_form(site))
     assert other.status_code == 201, other.get_json()
 
 
 def test_a_resized_recompressed_copy_is_a_replay_too(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    site = b.place("人民广场")
-    first = post_check_in(client, project_id, lead, b.face_bytes("obama-720p.jpg"), b.check_in_form(site))
+    site = place("人民广场")
+    first = post_check_in(client, project_id, lead, face_photo("obama-720p.jpg"), b.check_in_form(site))
     check_out(client, first.get_json()["id"], lead, site)
-    image = Image.open(io.BytesIO(b.face_bytes("obama-720p.jpg")))
+    image = Image.open(io.BytesIO(face_photo("obama-720p.jpg")))
     buffer = io.BytesIO()
     image.resize((1024, 576)).save(buffer, "JPEG", quality=70)
     copy = post_check_in(client, project_id, lead, buffer.getvalue(), b.check_in_form(site))
@@ -165,10 +167,10 @@ def test_two_people_checking_in_from_one_device_are_flagged(client: Any, ctx: An
     lead = b.make_practitioner(org.id)
     colleague = b.make_practitioner(org.id, name="刘思远", face="biden.jpg", engineer=False)
     project_id = b.make_project(org, lead, [colleague])
-    site = b.place("人民广场")
-    first = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site))
+    site = place("人民广场")
+    first = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site))
     assert first.status_code == 201 and first.get_json()["flags"] == []
-    second = post_check_in(client, project_id, colleague, b.face_bytes("biden.jpg"), b.check_in_form(site))
+    second = post_check_in(client, project_id, colleague, face_photo("biden.jpg"), b.check_in_form(site))
     assert second.status_code == 201, second.get_json()
     (flag,) = second.get_json()["flags"]
     assert flag["code"] == "device_shared" and flag["other_visit_id"] == first.get_json()["id"]
@@ -180,23 +182,23 @@ def test_two_people_checking_in_from_one_device_are_flagged(client: Any, ctx: An
     db.session.add(ProjectMember(project_id=project_id, practitioner_id=third_person.id, role="member"))
     db.session.commit()
     own = post_check_in(
-        client, project_id, third_person, b.face_bytes("obama_small.jpg"), b.check_in_form(site, device_id="wx-other")
+        client, project_id, third_person, face_photo("obama_small.jpg"), b.check_in_form(site, device_id="wx-other")
     )
     assert own.status_code == 201 and own.get_json()["flags"] == []
 
 
 def test_one_idempotency_key_sent_twice_makes_one_visit(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    form = b.check_in_form(b.place("人民广场"), key="offline-queue-0001")
-    first = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), form)
-    again = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), form)
+    form = b.check_in_form(place("人民广场"), key="offline-queue-0001")
+    first = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), form)
+    again = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), form)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json() == first.get_json()
     assert len(visits_of(project_id)) == 1
     # a refused attempt is answered the same way again, and stored once
-    refused = b.check_in_form(b.place("人民广场"), offset_m=1_000, key="offline-queue-0002")
-    r1 = post_check_in(client, project_id, lead, b.face_bytes("obama-720p.jpg"), refused)
-    r2 = post_check_in(client, project_id, lead, b.face_bytes("obama-720p.jpg"), refused)
+    refused = b.check_in_form(place("人民广场"), offset_m=1_000, key="offline-queue-0002")
+    r1 = post_check_in(client, project_id, lead, face_photo("obama-720p.jpg"), refused)
+    r2 = post_check_in(client, project_id, lead, face_photo("obama-720p.jpg"), refused)
     assert r1.status_code == r2.status_code == 422
     assert r1.get_json()["details"] == r2.get_json()["details"]
     assert len(visits_of(project_id)) == 2
@@ -205,9 +207,9 @@ def test_one_idempotency_key_sent_twice_makes_one_visit(client: Any, ctx: Any) -
 def test_checked_in_elsewhere_is_refused(client: Any, ctx: Any) -> None:
     org, lead, here = setup_team()
     there = b.make_project(org, lead, site="上海博物馆")
-    first = post_check_in(client, here, lead, b.face_bytes("obama2.jpg"), b.check_in_form(b.place("人民广场")))
+    first = post_check_in(client, here, lead, face_photo("obama2.jpg"), b.check_in_form(place("人民广场")))
     assert first.status_code == 201
-    r = post_check_in(client, there, lead, b.face_bytes("obama-720p.jpg"), b.check_in_form(b.place("上海博物馆")))
+    r = post_check_in(client, there, lead, face_photo("obama-720p.jpg"), b.check_in_form(place("上海博物馆")))
     (reason,) = r.get_json()["details"]["reasons"]
     assert reason["code"] == "checked_in_elsewhere" and reason["visit_id"] == first.get_json()["id"]
 
@@ -215,11 +217,9 @@ def test_checked_in_elsewhere_is_refused(client: Any, ctx: Any) -> None:
 def test_impossible_travel_since_the_last_check_in_is_flagged(client: Any, ctx: Any) -> None:
     org, lead, city = setup_team()
     airport = b.make_project(org, lead, site="上海浦东国际机场")
-    first = post_check_in(client, city, lead, b.face_bytes("obama2.jpg"), b.check_in_form(b.place("人民广场")))
-    assert check_out(client, first.get_json()["id"], lead, b.place("人民广场")).status_code == 200
-    r = post_check_in(
-        client, airport, lead, b.face_bytes("obama-720p.jpg"), b.check_in_form(b.place("上海浦东国际机场"))
-    )
+    first = post_check_in(client, city, lead, face_photo("obama2.jpg"), b.check_in_form(place("人民广场")))
+    assert check_out(client, first.get_json()["id"], lead, place("人民广场")).status_code == 200
+    r = post_check_in(client, airport, lead, face_photo("obama-720p.jpg"), b.check_in_form(place("上海浦东国际机场")))
     assert r.status_code == 201
     (flag,) = r.get_json()["flags"]
     assert flag["code"] == "impossible_travel" and flag["speed_kmh"] > 120 and 30_000 < flag["distance_m"] < 40_000
@@ -228,22 +228,22 @@ def test_impossible_travel_since_the_last_check_in_is_flagged(client: Any, ctx: 
 def test_a_late_offline_submission_is_accepted_and_flagged(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
     taken = local_now() - timedelta(hours=3)
-    form = b.check_in_form(b.place("人民广场"), device_time=taken)
-    r = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), form)
+    form = b.check_in_form(place("人民广场"), device_time=taken)
+    r = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), form)
     assert r.status_code == 201
     (flag,) = r.get_json()["flags"]
     assert flag["code"] == "late_submission" and 179 <= flag["minutes_late"] <= 181
     # its check-out, also queued offline, measures the time on site from the device's clock
     out = check_out(
-        client, r.get_json()["id"], lead, b.place("人民广场"), device_time=(taken + timedelta(hours=2)).isoformat()
+        client, r.get_json()["id"], lead, place("人民广场"), device_time=(taken + timedelta(hours=2)).isoformat()
     )
     assert out.get_json()["duration_s"] == 7200
 
 
 def test_poor_accuracy_is_flagged(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    form = b.check_in_form(b.place("人民广场"), accuracy_m=250.0)
-    r = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), form)
+    form = b.check_in_form(place("人民广场"), accuracy_m=250.0)
+    r = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), form)
     assert r.status_code == 201 and flag_codes(r.get_json()) == ["poor_accuracy"]
 
 
@@ -253,22 +253,22 @@ def test_the_approved_alternative_identity_check_replaces_the_face(client: Any, 
     without_face = b.make_practitioner(org.id, name="周敏", face=None, engineer=False, alternative_identity=True)
     no_option = b.make_practitioner(org.id, name="吴刚", face=None, engineer=False)
     project_id = b.make_project(org, lead, [without_face, no_option])
-    site = b.place("人民广场")
-    r = post_check_in(client, project_id, without_face, b.face_bytes("rocket.jpg"), b.check_in_form(site))
+    site = place("人民广场")
+    r = post_check_in(client, project_id, without_face, face_photo("rocket.jpg"), b.check_in_form(site))
     assert r.status_code == 201 and r.get_json()["identity_method"] == "alternative"
-    r = post_check_in(client, project_id, no_option, b.face_bytes("coffee.png"), b.check_in_form(site, device_id="x2"))
+    r = post_check_in(client, project_id, no_option, face_photo("coffee.png"), b.check_in_form(site, device_id="x2"))
     assert reason_codes(r) == ["face_not_enrolled"]
 
 
 def test_check_in_preconditions(client: Any, ctx: Any) -> None:
     org, lead, project_id = setup_team(publish=False)
     outsider = b.make_practitioner(org.id, name="郑好", engineer=False)
-    site = b.place("人民广场")
-    r = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site))
+    site = place("人民广场")
+    r = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site))
     assert r.status_code == 409 and r.get_json()["code"] == "project_not_open_for_check_in"
-    r = post_check_in(client, project_id, outsider, b.face_bytes("obama2.jpg"), b.check_in_form(site))
+    r = post_check_in(client, project_id, outsider, face_photo("obama2.jpg"), b.check_in_form(site))
     assert r.status_code == 403 and r.get_json()["code"] == "not_project_member"
-    r = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), {"lng": 1})
+    r = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), {"lng": 1})
     assert r.status_code == 422 and "idempotency_key" in r.get_json()["details"]["fields"]["form"]
     assert visits_of(project_id) == []
 
@@ -276,7 +276,7 @@ def test_check_in_preconditions(client: Any, ctx: Any) -> None:
 def test_an_imported_project_refuses_check_ins_until_supplemented(client: Any, ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    site = b.place("外滩")
+    site = place("外滩")
     project = Project(
         project_no="WB-310101-2021-000777",
         org_id=org.id,
@@ -299,7 +299,7 @@ def test_an_imported_project_refuses_check_ins_until_supplemented(client: Any, c
     db.session.add(project)
     db.session.commit()
     form = b.check_in_form(site)
-    r = post_check_in(client, project.id, lead, b.face_bytes("obama2.jpg"), form)
+    r = post_check_in(client, project.id, lead, face_photo("obama2.jpg"), form)
     assert r.status_code == 409 and r.get_json()["code"] == "project_needs_supplement"
     assert r.get_json()["details"]["missing"] == ["coordinates", "client_contact", "maintenance_plan"]
 
@@ -312,21 +312,19 @@ def test_an_imported_project_refuses_check_ins_until_supplemented(client: Any, c
     r = client.post(f"/api/v1/projects/{project.id}/supplement", json=supplement, headers=org.admin.headers)
     assert r.status_code == 200 and r.get_json()["status"] == "needs_supplement"
     assert r.get_json()["district_code"] == "310101"
-    r = post_check_in(client, project.id, lead, b.face_bytes("obama2.jpg"), form)
+    r = post_check_in(client, project.id, lead, face_photo("obama2.jpg"), form)
     assert r.get_json()["details"]["missing"] == ["maintenance_plan"]
     r = client.post(f"/api/v1/projects/{project.id}/plan", json={}, headers=org.admin.headers)
     assert r.status_code == 201
     assert client.get(f"/api/v1/projects/{project.id}", headers=org.admin.headers).get_json()["status"] == "published"
-    r = post_check_in(client, project.id, lead, b.face_bytes("obama2.jpg"), form)
+    r = post_check_in(client, project.id, lead, face_photo("obama2.jpg"), form)
     assert r.status_code == 201, r.get_json()
 
 
 def test_check_out_measures_the_time_on_site_and_is_idempotent(client: Any, ctx: Any) -> None:
     _org, lead, project_id = setup_team()
-    site = b.place("人民广场")
-    visit_id = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site)).get_json()[
-        "id"
-    ]
+    site = place("人民广场")
+    visit_id = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site)).get_json()["id"]
     r = check_out(client, visit_id, lead, site, offset_m=450)  # 150 m outside the 300 m fence
     assert r.status_code == 200
     body = r.get_json()
@@ -342,10 +340,8 @@ def test_visits_left_open_are_closed_by_the_sweep(client: Any, ctx: Any) -> None
     from backend.modules.projects import jobs
 
     _org, lead, project_id = setup_team()
-    site = b.place("人民广场")
-    visit_id = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site)).get_json()[
-        "id"
-    ]
+    site = place("人民广场")
+    visit_id = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site)).get_json()["id"]
     assert jobs.close_stale_visits() == {"closed": 0}
     visit = db.session.get(SiteVisit, visit_id)
     visit.checked_in_at -= timedelta(hours=13)
@@ -364,7 +360,7 @@ def test_visits_left_open_are_closed_by_the_sweep(client: Any, ctx: Any) -> None
 def test_registering_a_project_over_http(client: Any, ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    data = b.registration_data(b.place("陆家嘴金融贸易区"), lead.id)
+    data = b.registration_data(place("陆家嘴金融贸易区"), lead.id)
     body = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items()}
     body["building"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in body["building"].items()}
     r = client.post("/api/v1/projects", json=body, headers=org.admin.headers)
@@ -387,16 +383,14 @@ def _record(client: Any, visit_id: int, person: b.Person, **body: Any) -> Any:
 
 def test_records_defects_and_repairs(client: Any, ctx: Any) -> None:
     org, lead, project_id = setup_team()
-    site = b.place("人民广场")
-    visit_id = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site)).get_json()[
-        "id"
-    ]
+    site = place("人民广场")
+    visit_id = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site)).get_json()["id"]
     plan = client.get(f"/api/v1/projects/{project_id}/plan", headers=lead.login.headers).get_json()
     item = next(i for i in plan["items"] if i["item_code"] == "extinguisher_check")
 
     upload = client.post(
         f"/api/v1/projects/{project_id}/photos",
-        data={"photo": (io.BytesIO(b.face_bytes("rocket.jpg")), "scene.jpg")},
+        data={"photo": (io.BytesIO(face_photo("rocket.jpg")), "scene.jpg")},
         headers=lead.login.headers,
         content_type="multipart/form-data",
     )
@@ -475,9 +469,9 @@ def test_the_monthly_checklist(client: Any, ctx: Any) -> None:
     start = start.replace(day=1)  # contract began last month or the one before
     project_id = b.make_project(org, lead, contract_start=start, months=12)
     month = start.strftime("%Y-%m")
-    site = b.place("人民广场")
+    site = place("人民广场")
     taken = local_now() - timedelta(minutes=5)
-    visit = post_check_in(client, project_id, lead, b.face_bytes("obama2.jpg"), b.check_in_form(site))
+    visit = post_check_in(client, project_id, lead, face_photo("obama2.jpg"), b.check_in_form(site))
     visit_id = visit.get_json()["id"]
     plan = client.get(f"/api/v1/projects/{project_id}/plan", headers=org.admin.headers).get_json()
     items = {i["item_code"]: i for i in plan["items"]}
@@ -524,7 +518,7 @@ def test_a_project_list_page_costs_the_same_few_queries_whatever_its_size(client
     """No N+1: a list page loads the summary's columns and two batched look-ups, however many rows it holds
     (and nothing else of a project is loaded lazily while the page is written)."""
     from backend.core.db import db
-    from tests.factories import make_user
+    from tests.builders.accounts import make_user
 
     org = b.make_org()
     lead = b.make_practitioner(org.id)

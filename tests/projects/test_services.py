@@ -18,7 +18,8 @@ from backend.modules.projects import catalogue
 from backend.modules.projects.models import PlanItem, Project, SiteVisit
 from backend.modules.projects.services import plans, registration, status
 from backend.modules.projects.services.common import plan_of
-from tests.factories import make_user
+from tests.builders.accounts import actor_of, make_user
+from tests.builders.places import place
 from tests.projects import builders as b
 
 
@@ -43,18 +44,18 @@ def test_wikidata_places_land_in_their_district(ctx: Any, site: str, adcode: str
     lead = b.make_practitioner(org.id)
     project = db.session.get(Project, b.make_project(org, lead, site=site, publish=False, plan=False))
     assert project is not None
-    assert project.district_code == adcode == b.place(site).adcode
+    assert project.district_code == adcode == place(site).adcode
     assert re.fullmatch(rf"WB-{adcode}-\d{{4}}-{project.id:06d}", project.project_no)
 
 
 def test_gcj02_site_is_stored_in_wgs84_with_a_300_m_fence(ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    site = b.place("上海博物馆")
+    site = place("上海博物馆")
     project = db.session.get(Project, b.make_project(org, lead, site="上海博物馆", publish=False, plan=False))
     assert project is not None and project.lng is not None and project.lat is not None
     # GCJ-02 is offset by some 500 m in Shanghai; what is stored is the WGS-84 point again (to a few cm).
-    assert geo.haversine_m(b.place("上海博物馆").gcj02(), (site.lng, site.lat)) > 300
+    assert geo.haversine_m(place("上海博物馆").gcj02(), (site.lng, site.lat)) > 300
     assert geo.haversine_m((project.lng, project.lat), (site.lng, site.lat)) < 0.1
     assert project.coord_source_crs == "gcj02"
     ring = project.geofence["coordinates"][0]
@@ -65,7 +66,7 @@ def test_gcj02_site_is_stored_in_wgs84_with_a_300_m_fence(ctx: Any) -> None:
 def test_bd09_coordinates_are_converted_too(ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    site = b.place("静安寺")
+    site = place("静安寺")
     bd_lng, bd_lat = geo.wgs84_to_bd09(site.lng, site.lat)
     data = b.registration_data(site, lead.id, location={"lng": bd_lng, "lat": bd_lat, "crs": "bd09"})
     project = registration.register_project(b.org_actor(org), data)
@@ -76,7 +77,7 @@ def test_bd09_coordinates_are_converted_too(ctx: Any) -> None:
 def test_an_address_alone_is_located_by_the_gis_platform(ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    site = b.place("上海博物馆")
+    site = place("上海博物馆")
     data = b.registration_data(site, lead.id, location=None)
     project = registration.register_project(b.org_actor(org), data)
     assert project.coord_source_crs == "gis"
@@ -87,7 +88,7 @@ def test_an_address_alone_is_located_by_the_gis_platform(ctx: Any) -> None:
 def test_an_address_naming_only_a_district_is_refused(ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    data = b.registration_data(b.place("人民广场"), lead.id, location=None)
+    data = b.registration_data(place("人民广场"), lead.id, location=None)
     data["building"]["address"] = "上海市黄浦区"
     with pytest.raises(ValidationFailed) as refused:
         registration.register_project(b.org_actor(org), data)
@@ -97,9 +98,9 @@ def test_an_address_naming_only_a_district_is_refused(ctx: Any) -> None:
 def test_a_polygon_fence_drawn_elsewhere_is_refused(ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    far = b.place("静安寺")
+    far = place("静安寺")
     fence = geo.circle_geofence(far.lng, far.lat, 200)
-    data = b.registration_data(b.place("人民广场"), lead.id, geofence=fence, geofence_crs="wgs84")
+    data = b.registration_data(place("人民广场"), lead.id, geofence=fence, geofence_crs="wgs84")
     with pytest.raises(ValidationFailed) as refused:
         registration.register_project(b.org_actor(org), data)
     assert refused.value.code == "geofence_excludes_site"
@@ -111,7 +112,7 @@ def test_the_lead_must_be_a_registered_engineer_employed_by_the_organisation(ctx
     operator = b.make_practitioner(org.id, engineer=False)
     stranger = b.make_practitioner(other.id)
     lead = b.make_practitioner(org.id)
-    site = b.place("人民广场")
+    site = place("人民广场")
     for lead_id, members, code in [
         (operator.id, [], "lead_not_engineer"),
         (stranger.id, [], "lead_not_employed"),
@@ -134,7 +135,7 @@ def test_only_a_verified_organisation_meeting_its_conditions_registers(
     org = b.make_org(status=org_status, conditions_met=conditions_met)
     lead = b.make_practitioner(org.id)
     with pytest.raises(Conflict) as refused:
-        registration.register_project(b.org_actor(org), b.registration_data(b.place("人民广场"), lead.id))
+        registration.register_project(b.org_actor(org), b.registration_data(place("人民广场"), lead.id))
     assert refused.value.code == "org_cannot_practise"
     assert reason in refused.value.details["reasons"]
 
@@ -143,16 +144,16 @@ def test_service_type_must_match_the_organisation_type(ctx: Any) -> None:
     org = b.make_org(types=("assessment",))
     lead = b.make_practitioner(org.id)
     with pytest.raises(ValidationFailed) as refused:
-        registration.register_project(b.org_actor(org), b.registration_data(b.place("人民广场"), lead.id))
+        registration.register_project(b.org_actor(org), b.registration_data(place("人民广场"), lead.id))
     assert refused.value.code == "service_type_not_allowed"
-    data = b.registration_data(b.place("人民广场"), lead.id, service_type="assessment")
+    data = b.registration_data(place("人民广场"), lead.id, service_type="assessment")
     assert registration.register_project(b.org_actor(org), data).project_no.startswith("PG-310101-")
 
 
 def test_unknown_facility_systems_are_refused(ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    data = b.registration_data(b.place("人民广场"), lead.id)
+    data = b.registration_data(place("人民广场"), lead.id)
     data["building"]["facility_systems"] = ["sprinkler", "flux_capacitor"]
     with pytest.raises(ValidationFailed) as refused:
         registration.register_project(b.org_actor(org), data)
@@ -178,7 +179,7 @@ def test_the_district_detachment_corrects_the_district_and_marks_a_special_zone(
     org = b.make_org()
     lead = b.make_practitioner(org.id)
     project_id = b.make_project(org, lead, site="外滩")
-    xuhui = b.actor_of(make_user(roles=("supervisor",), jurisdiction="310104"))
+    xuhui = actor_of(make_user(roles=("supervisor",), jurisdiction="310104"))
     with pytest.raises(Forbidden) as refused:
         registration.correct_jurisdiction(xuhui, project_id, {"district_code": "310104", "reason": "试"})
     assert refused.value.code == "out_of_jurisdiction"
@@ -197,7 +198,7 @@ def test_the_district_detachment_corrects_the_district_and_marks_a_special_zone(
         )
     )
     db.session.commit()
-    huangpu = b.actor_of(make_user(roles=("supervisor",), jurisdiction="310101"))
+    huangpu = actor_of(make_user(roles=("supervisor",), jurisdiction="310101"))
     project = registration.correct_jurisdiction(
         huangpu, project_id, {"district_code": "310101", "special_zone": "water", "reason": "黄浦江沿岸码头"}
     )
@@ -344,7 +345,7 @@ def test_editing_the_team_and_the_lock_on_systems_once_planned(ctx: Any) -> None
 def test_a_polygon_fence_drawn_on_a_gcj02_map_is_stored_in_wgs84(ctx: Any) -> None:
     org = b.make_org()
     lead = b.make_practitioner(org.id)
-    site = b.place("上海中心大厦")
+    site = place("上海中心大厦")
     square = [(-0.0015, -0.0012), (0.0015, -0.0012), (0.0015, 0.0012), (-0.0015, 0.0012), (-0.0015, -0.0012)]
     g_lng, g_lat = site.gcj02()
     ring = [[g_lng + dx, g_lat + dy] for dx, dy in square]
@@ -378,8 +379,8 @@ def test_demo_projects_stand_at_real_places_across_the_districts(ctx: Any) -> No
     districts = {p.district_code for p in projects}
     assert {"310101", "310104", "310115"} <= districts and len(districts) >= 14
     for project in projects:
-        place = b.place(project.building_name)
-        assert geo.haversine_m((project.lng, project.lat), (place.lng, place.lat)) < 0.1
+        spot = place(project.building_name)
+        assert geo.haversine_m((project.lng, project.lat), (spot.lng, spot.lat)) < 0.1
         assert project.lead_practitioner_id == lead.id
     (chem,) = [p for p in projects if p.special_zone]
     assert (chem.building_name, chem.special_zone) == ("上海化学工业区", "chem")

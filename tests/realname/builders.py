@@ -7,49 +7,24 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from PIL import Image, ImageDraw
-from reportlab.pdfgen import canvas
 
 from backend.bootstrap import adapters
-from backend.core.access import Actor
 from backend.core.db import db
 from backend.core.timeutil import today as shanghai_today
-from backend.modules.accounts.models import User
-from backend.modules.accounts.services import actor_for
 from backend.modules.realname import services
 from backend.modules.realname.models import Organization, Practitioner
 from backend.modules.realname.practitioners import CONSENT_VERSION, REGISTRY_KINDS
-from tests.factories import Login, make_user, next_phone
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-FACES = SHARED / "faces"
-
-HUANGPU = "310101"
-XUHUI = "310104"
+from tests.builders.accounts import Login, actor_of, make_user, next_phone, relogin, supervisor
+from tests.builders.media import licence_image, pdf_document
+from tests.builders.places import XUHUI
 
 # 上海申卫消防安全评估有限公司 (徐汇区, 消防安全评估): two valid 一级 engineers registered there.
 SHENWEI = "91310104671876978W"
 # 上海耀安消防设施检测有限公司 (黄浦区, 维护保养检测).
 YAOAN = "91310101MAC1PBUW93"
-
-
-def face(name: str) -> bytes:
-    return (FACES / name).read_bytes()
-
-
-def relogin(phone: str) -> Login:
-    """Fresh tokens for an existing user (a role grant revokes the tokens issued before it)."""
-    return make_user(phone=phone)
-
-
-def actor(login: Login) -> Actor:
-    user = db.session.get(User, login.user_id)
-    assert user is not None
-    return actor_for(user)
 
 
 @dataclass
@@ -128,25 +103,6 @@ def staff_of(credit_code: str, kind: str) -> list[Any]:
 # --- generated documents -------------------------------------------------------------------------------
 
 
-def pdf_document(title: str) -> bytes:
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    pdf.drawString(72, 720, title)
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-def licence_image() -> bytes:
-    image = Image.new("RGB", (800, 560), "white")
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((20, 20, 780, 540), outline="red", width=6)
-    draw.text((60, 60), "BUSINESS LICENCE", fill="black")
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
-
 EQUIPMENT = [
     {"category": "basic", "name": "激光测距仪", "quantity": 2, "calibration_due": None},
     {"category": "assessment", "name": "红外热像仪", "quantity": 1},
@@ -195,31 +151,27 @@ def registered_org(credit_code: str, **overrides: Any) -> OrgSetup:
         {**item, "calibration_due": date.fromisoformat(item["calibration_due"]) if item["calibration_due"] else None}
         for item in body["equipment"]
     ]
-    org = services.register_organization(actor(login), **body)
+    org = services.register_organization(actor_of(login), **body)
     login = relogin(rep.mobile)
     for kind in ("quality_system", "assessment_control"):
-        services.upload_document(actor(login), org.id, kind, pdf_document(kind))
-    services.upload_document(actor(login), org.id, "business_licence", licence_image())
+        services.upload_document(actor_of(login), org.id, kind, pdf_document(kind))
+    services.upload_document(actor_of(login), org.id, "business_licence", licence_image())
     return OrgSetup(org.id, login)
-
-
-def supervisor(jurisdiction: str, *permissions: str) -> Login:
-    return make_user(roles=("supervisor",), jurisdiction=jurisdiction, permissions=permissions)
 
 
 def verified_org(credit_code: str, **overrides: Any) -> OrgSetup:
     setup = registered_org(credit_code, **overrides)
     org = db.session.get(Organization, setup.org_id)
     assert org is not None
-    services.submit_organization(actor(setup.legal_rep), setup.org_id)
-    services.review_organization(actor(supervisor(org.district_code or XUHUI)), setup.org_id, "approve", [])
+    services.submit_organization(actor_of(setup.legal_rep), setup.org_id)
+    services.review_organization(actor_of(supervisor(org.district_code or XUHUI)), setup.org_id, "approve", [])
     return setup
 
 
 def practitioner(person: Any, *, declare: bool = True) -> Login:
     """The person registered as a practitioner (by their own phone), certificates declared from the registry."""
     login = make_user(phone=person.mobile or next_phone())
-    services.register_practitioner(actor(login), name=person.name, id_number=person.id_number)
+    services.register_practitioner(actor_of(login), name=person.name, id_number=person.id_number)
     login = relogin(login.phone)
     if declare:
         for cert in certificates_of(person.id_number):
@@ -229,7 +181,7 @@ def practitioner(person: Any, *, declare: bool = True) -> Login:
                 else None
             )
             services.declare_certificate(
-                actor(login),
+                actor_of(login),
                 kind=REGISTRY_KINDS[cert.kind],
                 cert_no=cert.cert_no,
                 registration_no=cert.registration_no,
@@ -239,8 +191,8 @@ def practitioner(person: Any, *, declare: bool = True) -> Login:
 
 
 def employ(setup: OrgSetup, person_login: Login, position: str) -> int:
-    employment = services.invite(actor(setup.legal_rep), setup.org_id, phone=person_login.phone, position=position)
-    services.accept(actor(person_login), employment.id)
+    employment = services.invite(actor_of(setup.legal_rep), setup.org_id, phone=person_login.phone, position=position)
+    services.accept(actor_of(person_login), employment.id)
     return employment.id
 
 
@@ -251,4 +203,4 @@ def practitioner_row(login: Login) -> Practitioner:
 
 
 def consent(login: Login) -> None:
-    services.give_biometric_consent(actor(login), CONSENT_VERSION)
+    services.give_biometric_consent(actor_of(login), CONSENT_VERSION)

@@ -14,20 +14,9 @@ from backend.core.db import db
 from backend.modules.accounts.models import User
 from backend.modules.accounts.services import _issue_tokens
 from tests.access_matrix import ROLES, check, operations
-from tests.factories import make_user
-from tests.realname.builders import (
-    HUANGPU,
-    SHENWEI,
-    XUHUI,
-    YAOAN,
-    Http,
-    employ,
-    practitioner,
-    practitioner_row,
-    staff_of,
-    supervisor,
-    verified_org,
-)
+from tests.builders.accounts import make_user, supervisor
+from tests.builders.places import HUANGPU, XUHUI
+from tests.realname.builders import SHENWEI, YAOAN, Http, employ, practitioner, practitioner_row, staff_of, verified_org
 
 PREFIXES = (
     "/api/v1/orgs",
@@ -134,7 +123,7 @@ def test_unmasked_personal_data_needs_the_permission_and_is_audited(client: Any,
     masked = w["xuhui"].get(url).get_json()
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     assert masked["id_number"] is None and person.id_number not in str(masked)
-    permitted = Http(client, supervisor(XUHUI, "read_personal_data"))
+    permitted = Http(client, supervisor(XUHUI, permissions=("read_personal_data",)))
     r = permitted.get(url, query_string={"unmask": "true"})
     assert r.status_code == 200 and r.get_json()["id_number"] == person.id_number
     r = permitted.get(f"/api/v1/orgs/{w['xuhui_org'].org_id}", query_string={"unmask": "true"})
@@ -169,12 +158,13 @@ def test_practitioner_endpoints_act_on_the_caller_only(client: Any, ctx: Any) ->
 
 
 def test_a_supervisor_cannot_review_an_organisation_they_manage(client: Any, ctx: Any) -> None:
-    from tests.realname.builders import actor, registered_org
+    from tests.builders.accounts import actor_of
+    from tests.realname.builders import registered_org
 
     setup = registered_org(SHENWEI)
     from backend.modules.realname import services
 
-    services.submit_organization(actor(setup.legal_rep), setup.org_id)
+    services.submit_organization(actor_of(setup.legal_rep), setup.org_id)
     both = make_user(phone=setup.legal_rep.phone, roles=("supervisor",), jurisdiction=XUHUI)
     r = Http(client, both).post(f"/api/v1/orgs/{setup.org_id}/review", json={"decision": "approve"})
     assert r.status_code == 403 and r.get_json()["code"] == "review_own_org"

@@ -13,24 +13,19 @@ from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import today as shanghai_today
 from backend.modules.realname.models import FaceEnrolment, IntegrityEvidence, Practitioner
 from backend.modules.realname.practitioners import CONSENT_VERSION
-from tests.factories import make_user, sms_login
+from tests.builders.accounts import make_user, relogin, sms_login, supervisor
+from tests.builders.media import face_photo, licence_image, pdf_document
+from tests.builders.places import HUANGPU, XUHUI
 from tests.realname.builders import (
-    HUANGPU,
     SHENWEI,
-    XUHUI,
     YAOAN,
     Http,
     certificates_of,
     employ,
-    face,
     legal_rep_of,
-    licence_image,
-    pdf_document,
     practitioner,
     registration_body,
-    relogin,
     staff_of,
-    supervisor,
     verified_org,
 )
 
@@ -169,20 +164,20 @@ def _practitioner_http(client: Any, person: Any) -> Http:
 
 
 def _enrol(http: Http, name: str) -> dict[str, Any]:
-    r = http.upload("/api/v1/practitioners/me/face", "photo", face(name), name)
+    r = http.upload("/api/v1/practitioners/me/face", "photo", face_photo(name), name)
     assert r.status_code == 202, r.get_json()
     return r.get_json()
 
 
 def _verify(http: Http, name: str) -> Any:
-    return http.upload("/api/v1/practitioners/me/face/verify", "photo", face(name), name)
+    return http.upload("/api/v1/practitioners/me/face/verify", "photo", face_photo(name), name)
 
 
 @pytest.mark.registry_data
 def test_face_enrolment_and_verification_on_real_photos(client: Any, ctx: Any) -> None:
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     http = _practitioner_http(client, person)
-    r = http.upload("/api/v1/practitioners/me/face", "photo", face("obama.jpg"), "obama.jpg")
+    r = http.upload("/api/v1/practitioners/me/face", "photo", face_photo("obama.jpg"), "obama.jpg")
     assert r.status_code == 422 and r.get_json()["code"] == "biometric_consent_required"
     consent = http.get("/api/v1/practitioners/me/biometric-consent").get_json()
     assert consent["in_force"] is False and "个人信息保护法" in consent["text"]
@@ -236,7 +231,7 @@ def test_refused_photos_fail_with_their_specific_reasons(client: Any, ctx: Any) 
 
     r = http.upload("/api/v1/practitioners/me/face", "photo", b"GIF89a not a photo", "x.gif")
     assert r.status_code == 422 and r.get_json()["code"] == "image_type_not_allowed"
-    r = http.upload("/api/v1/practitioners/me/face", "photo", face("obama.jpg")[:20000], "cut.jpg")
+    r = http.upload("/api/v1/practitioners/me/face", "photo", face_photo("obama.jpg")[:20000], "cut.jpg")
     assert r.status_code == 422 and r.get_json()["code"] == "image_unreadable"
     # verification without an enrolled face is refused, not failed
     r = _verify(http, "obama.jpg")
@@ -295,7 +290,7 @@ def test_withdrawing_consent_deletes_the_encoding(client: Any, ctx: Any) -> None
     r = _verify(http, "obama.jpg")
     assert r.status_code == 422 and r.get_json()["code"] == "face_not_enrolled"
     assert http.get("/api/v1/practitioners/me").get_json()["identity_status"] == "unverified"
-    r = http.upload("/api/v1/practitioners/me/face", "photo", face("obama.jpg"), "obama.jpg")
+    r = http.upload("/api/v1/practitioners/me/face", "photo", face_photo("obama.jpg"), "obama.jpg")
     assert r.get_json()["code"] == "biometric_consent_required"
 
 
@@ -579,10 +574,10 @@ def test_public_directory_shows_no_personal_data(client: Any, ctx: Any) -> None:
     login = practitioner(person)
     employ(shenwei, login, "technical_lead")
     from backend.modules.realname import services
-    from tests.realname.builders import actor
+    from tests.builders.accounts import actor_of
 
     row = db.session.scalar(sa.select(Practitioner))
-    services.approve_alternative_identity(actor(supervisor(XUHUI)), row.id, "in_person_id_card", None)
+    services.approve_alternative_identity(actor_of(supervisor(XUHUI)), row.id, "in_person_id_card", None)
 
     public = Http(client, None)
     everything = public.get("/api/v1/public/orgs").get_json()["items"]

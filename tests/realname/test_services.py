@@ -22,19 +22,18 @@ from backend.modules.realname import services
 from backend.modules.realname.conditions import RULESETS, evaluate, ruleset_for
 from backend.modules.realname.models import Certificate, Employment, FaceEnrolment, Organization, Practitioner
 from backend.modules.realname.signature import trim_signature
+from tests.builders.accounts import actor_of, supervisor
+from tests.builders.media import face_photo
+from tests.builders.places import XUHUI
 from tests.realname.builders import (
     SHENWEI,
-    XUHUI,
     YAOAN,
-    actor,
     consent,
     employ,
-    face,
     practitioner,
     practitioner_row,
     registered_org,
     staff_of,
-    supervisor,
     verified_org,
 )
 
@@ -94,13 +93,13 @@ def test_area_equipment_calibration_and_documents_count(ctx: Any) -> None:
     setup, _ = _staff_yaoan()
     org = _org(setup.org_id)
     assert _unmet(org.id) == []
-    services.update_organization(actor(setup.legal_rep), org.id, workplace_area_m2=150)
+    services.update_organization(actor_of(setup.legal_rep), org.id, workplace_area_m2=150)
     assert _unmet(org.id) == ["workplace_area"] and _org(org.id).conditions_met is False
-    services.update_organization(actor(setup.legal_rep), org.id, workplace_area_m2=200)
+    services.update_organization(actor_of(setup.legal_rep), org.id, workplace_area_m2=200)
     # a testing instrument whose calibration has lapsed does not count
     lapsed = shanghai_today() - timedelta(days=1)
     services.replace_equipment(
-        actor(setup.legal_rep),
+        actor_of(setup.legal_rep),
         org.id,
         [
             {"category": "basic", "name": "激光测距仪", "quantity": 1, "calibration_due": None},
@@ -125,13 +124,13 @@ def test_the_technical_lead_must_be_a_level_1_engineer(ctx: Any) -> None:
         sa.select(Employment).where(Employment.org_id == setup.org_id, Employment.position == "technical_lead")
     )
     assert lead is not None
-    services.change_position(actor(setup.legal_rep), setup.org_id, lead.id, "engineer")
+    services.change_position(actor_of(setup.legal_rep), setup.org_id, lead.id, "engineer")
     assert _unmet(setup.org_id) == ["technical_lead"]
     second_level = db.session.scalar(
         sa.select(Employment).where(Employment.org_id == setup.org_id, Employment.position == "project_lead")
     )
     assert second_level is not None
-    services.change_position(actor(setup.legal_rep), setup.org_id, second_level.id, "technical_lead")
+    services.change_position(actor_of(setup.legal_rep), setup.org_id, second_level.id, "technical_lead")
     assert _unmet(setup.org_id) == ["technical_lead"]  # a 二级 engineer cannot be the technical lead
 
 
@@ -177,7 +176,7 @@ def _pending_enrolment(login: Any, requested_at: Any = None) -> FaceEnrolment:
     row = FaceEnrolment(
         practitioner_id=practitioner_row(login).id,
         status="pending",
-        photo=face("obama.jpg"),
+        photo=face_photo("obama.jpg"),
         requested_at=requested_at or utcnow(),
     )
     db.session.add(row)
@@ -199,7 +198,7 @@ def test_an_engine_failure_keeps_the_photo_for_the_retry(ctx: Any, monkeypatch: 
         services.process_face_enrolment(row.id)
     db.session.expire_all()
     kept = db.session.get(FaceEnrolment, row.id)
-    assert kept is not None and kept.status == "pending" and kept.photo == face("obama.jpg")
+    assert kept is not None and kept.status == "pending" and kept.photo == face_photo("obama.jpg")
     monkeypatch.undo()
     done = services.process_face_enrolment(row.id)
     assert done.status == "enrolled" and done.photo is None
@@ -216,7 +215,7 @@ def test_stale_photos_are_purged_and_withdrawal_drops_pending_ones(ctx: Any) -> 
     db.session.expire_all()
     purged = db.session.get(FaceEnrolment, stale.id)
     assert purged is not None and purged.photo is None and purged.fail_reason == "face_engine_error"
-    services.withdraw_biometric_consent(actor(login))
+    services.withdraw_biometric_consent(actor_of(login))
     db.session.expire_all()
     dropped = db.session.get(FaceEnrolment, fresh.id)
     assert dropped is not None and dropped.photo is None and dropped.fail_reason == "biometric_consent_withdrawn"
@@ -233,7 +232,7 @@ def test_submission_survives_an_unreachable_registry(ctx: Any, monkeypatch: pyte
         raise RegistryError("registry_unavailable")
 
     monkeypatch.setattr(adapters().registry, "lookup_organization", down)
-    org = services.submit_organization(actor(setup.legal_rep), setup.org_id)
+    org = services.submit_organization(actor_of(setup.legal_rep), setup.org_id)
     assert org.status == "submitted"
     assert [(n["source"], n["code"]) for n in org.registry_notes] == [("registry", "registry_unavailable")]
     assert "人工核对" in org.registry_notes[0]["message"]
@@ -249,10 +248,10 @@ def test_a_certificate_stays_pending_while_the_registry_is_down(ctx: Any, monkey
         raise RegistryError("registry_unavailable")
 
     monkeypatch.setattr(adapters().registry, "lookup_certificates", down)
-    cert = services.declare_certificate(actor(login), kind="engineer_1", cert_no=real.cert_no)
+    cert = services.declare_certificate(actor_of(login), kind="engineer_1", cert_no=real.cert_no)
     assert cert.status == "pending" and "稍后" in cert.check_notes[0]
     monkeypatch.undo()
-    assert services.recheck_certificate(actor(login), cert.id).status == "valid"
+    assert services.recheck_certificate(actor_of(login), cert.id).status == "valid"
 
 
 # --- states ----------------------------------------------------------------------------------------------
@@ -260,20 +259,20 @@ def test_a_certificate_stays_pending_while_the_registry_is_down(ctx: Any, monkey
 
 def test_suspension_reinstatement_and_deregistration(ctx: Any) -> None:
     setup, _logins = _staff_yaoan()
-    boss = actor(supervisor("310101"))
+    boss = actor_of(supervisor("310101"))
     with pytest.raises(ValidationFailed):
         services.suspend_organization(boss, setup.org_id, [])
     assert services.suspend_organization(boss, setup.org_id, ["现场检查发现虚假记录"]).status == "suspended"
     with pytest.raises(Conflict):
         services.suspend_organization(boss, setup.org_id, ["再次"])
     assert services.reinstate_organization(boss, setup.org_id, ["整改完成"]).status == "verified"
-    admin = services.add_org_admin(actor(setup.legal_rep), setup.org_id, "13987654321", "王管理")
-    from tests.factories import make_user
+    admin = services.add_org_admin(actor_of(setup.legal_rep), setup.org_id, "13987654321", "王管理")
+    from tests.builders.accounts import make_user
 
     with pytest.raises(Forbidden):
-        services.deregister_organization(actor(make_user(phone="13987654321")), setup.org_id, "不再经营")
+        services.deregister_organization(actor_of(make_user(phone="13987654321")), setup.org_id, "不再经营")
     assert admin.is_legal_rep is False
-    org = services.deregister_organization(actor(setup.legal_rep), setup.org_id, "不再经营")
+    org = services.deregister_organization(actor_of(setup.legal_rep), setup.org_id, "不再经营")
     assert org.status == "deregistered" and org.conditions_met is False
     statuses = set(db.session.scalars(sa.select(Employment.status).where(Employment.org_id == setup.org_id)))
     assert statuses == {"ended"}
@@ -285,18 +284,18 @@ def test_suspension_reinstatement_and_deregistration(ctx: Any) -> None:
 
 @pytest.mark.registry_data
 def test_the_registry_must_know_the_person_under_that_name(ctx: Any) -> None:
-    from tests.factories import make_user
+    from tests.builders.accounts import make_user
 
     person = staff_of(SHENWEI, "一级注册消防工程师")[0]
     login = make_user()
-    services.register_practitioner(actor(login), name="张冒名", id_number=person.id_number)
+    services.register_practitioner(actor_of(login), name="张冒名", id_number=person.id_number)
     row = db.session.scalar(sa.select(Practitioner))
     assert row is not None and row.registry_known is False
     assert row.registry_notes[0]["code"] == "registry_name_mismatch"
-    services.approve_alternative_identity(actor(supervisor(XUHUI)), row.id, "in_person_id_card", None)
+    services.approve_alternative_identity(actor_of(supervisor(XUHUI)), row.id, "in_person_id_card", None)
     assert db.session.get(Practitioner, row.id).identity_status == "unverified"  # type: ignore[union-attr]
     with pytest.raises(Conflict):
-        services.register_practitioner(actor(make_user()), name=person.name, id_number=person.id_number)
+        services.register_practitioner(actor_of(make_user()), name=person.name, id_number=person.id_number)
 
 
 # --- signature --------------------------------------------------------------------------------------------
@@ -327,11 +326,11 @@ def test_the_unique_index_refuses_a_racing_second_acceptance(ctx: Any, monkeypat
     first, second = verified_org(SHENWEI), verified_org(YAOAN)
     login = practitioner(staff_of(YAOAN, "消防设施操作员")[0])
     employ(first, login, "operator")
-    invitation = services.invite(actor(second.legal_rep), second.org_id, phone=login.phone, position="operator")
+    invitation = services.invite(actor_of(second.legal_rep), second.org_id, phone=login.phone, position="operator")
     calls = iter([None])
     monkeypatch.setattr(employment_module, "active_employment", lambda pid: next(calls, None) or active_employment(pid))
     with pytest.raises(Conflict) as refused:
-        services.accept(actor(login), invitation.id)
+        services.accept(actor_of(login), invitation.id)
     assert refused.value.code == "second_employment"
     evidence = db.session.scalars(sa.select(IntegrityEvidence)).all()
     assert [(e.kind, e.org_id) for e in evidence] == [("second_employment", second.org_id)]
@@ -343,11 +342,11 @@ def test_review_queue_pages_by_submission_time(ctx: Any) -> None:
     ids = []
     for code in codes:
         setup = registered_org(code)
-        services.submit_organization(actor(setup.legal_rep), setup.org_id)
+        services.submit_organization(actor_of(setup.legal_rep), setup.org_id)
         ids.append(setup.org_id)
     seen = []
     cursor = None
-    reviewer = actor(supervisor(XUHUI))
+    reviewer = actor_of(supervisor(XUHUI))
     while True:
         page = services.review_queue(reviewer, limit=2, cursor=cursor)
         seen += [o.id for o in page.items]
@@ -355,4 +354,4 @@ def test_review_queue_pages_by_submission_time(ctx: Any) -> None:
             break
         cursor = page.next_cursor
     assert seen == list(reversed(ids))
-    assert services.review_queue(actor(supervisor("310101")), limit=10, cursor=None).items == []
+    assert services.review_queue(actor_of(supervisor("310101")), limit=10, cursor=None).items == []

@@ -4,12 +4,8 @@ enrolled from shared/data/faces with the real face engine. Call inside an app co
 
 from __future__ import annotations
 
-import csv
-import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,55 +17,9 @@ from backend.core.timeutil import utcnow
 from backend.core.validators import credit_code_check_char, id_check_digit, mask_name
 from backend.modules.projects.models import MaintenancePlan, PlanItem, Project, SiteVisit, WorkRecord
 from backend.modules.realname.models import Employment, Organization, Practitioner
-from tests.factories import Login, make_user
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-FACES = SHARED / "faces"
-PLACES_CSV = SHARED / "sites" / "wikidata_shanghai_places.csv"
-
-HUANGPU = "310101"
-XUHUI = "310104"
-PUDONG = "310115"
-
-_serial = itertools.count(1)
-
-
-def serial() -> int:
-    """A number unique within the test run (decision numbers, project numbers, keys)."""
-    return next(_serial)
-
-
-@dataclass(frozen=True)
-class Place:
-    label: str
-    lng: float
-    lat: float
-    adcode: str
-
-
-@cache
-def places() -> tuple[Place, ...]:
-    with PLACES_CSV.open(encoding="utf-8") as fh:
-        return tuple(
-            Place(row["label"], float(row["lng_wgs84"]), float(row["lat_wgs84"]), row["adcode_derived"])
-            for row in csv.DictReader(fh)
-            if row["adcode_derived"]
-        )
-
-
-def place_in(adcode: str, index: int = 0) -> Place:
-    return [p for p in places() if p.adcode == adcode][index]
-
-
-def face_photo(name: str) -> bytes:
-    return (FACES / name).read_bytes()
-
-
-@cache
-def face_encoding(name: str) -> bytes:
-    from backend.adapters.face import DlibFaceEngine
-
-    return DlibFaceEngine().enrol(face_photo(name)).encoding
+from tests.builders.accounts import Login, make_user
+from tests.builders.media import face_encoding
+from tests.builders.places import XUHUI, place_in, serial
 
 
 def credit_code(serial: int) -> str:
@@ -83,7 +33,7 @@ def id_number(serial: int) -> str:
 
 
 def make_org(district: str = XUHUI, *, status: str = "verified", name: str | None = None) -> Organization:
-    n = next(_serial)
+    n = serial()
     place = place_in(district)
     org = Organization(
         credit_code=credit_code(n),
@@ -117,7 +67,7 @@ def make_practitioner(
     from backend.modules.accounts.models import User
 
     login = make_user(roles=("practitioner",), name=name)
-    n = next(_serial)
+    n = serial()
     practitioner = Practitioner(
         user_id=login.user_id,
         name=name,
@@ -154,7 +104,7 @@ def make_project(
     org: Organization, *, district: str | None = None, index: int = 0, status: str = "in_service"
 ) -> Project:
     place = place_in(district or org.district_code or XUHUI, index)
-    n = next(_serial)
+    n = serial()
     project = Project(
         project_no=f"WB2026{n:06d}",
         org_id=org.id,
@@ -193,7 +143,7 @@ def make_visit(
         practitioner_id=person.practitioner.id,
         org_id=project.org_id,
         status=status,
-        idempotency_key=f"visit-{next(_serial)}",
+        idempotency_key=f"visit-{serial()}",
         checked_in_at=checked_in_at or utcnow() - timedelta(minutes=40),
         lng=project.lng,
         lat=project.lat,
@@ -228,7 +178,7 @@ def make_work_record(visit: SiteVisit, *, result: str = "normal", note: str | No
     item = PlanItem(
         plan_id=plan.id,
         system_code="fire_alarm",
-        item_code=f"FA-{next(_serial)}",
+        item_code=f"FA-{serial()}",
         name="火灾报警控制器功能检查",
         frequency="monthly",
         clause="GB 25201-2010 附录C",
@@ -245,24 +195,12 @@ def make_work_record(visit: SiteVisit, *, result: str = "normal", note: str | No
         result=result,
         note=note,
         photo_file_ids=[],
-        idempotency_key=f"rec-{next(_serial)}",
+        idempotency_key=f"rec-{serial()}",
         created_at=utcnow(),
     )
     db.session.add(record)
     db.session.commit()
     return record
-
-
-def supervisor(jurisdiction: str, *, permissions: tuple[str, ...] = ()) -> Login:
-    return make_user(roles=("supervisor",), jurisdiction=jurisdiction, permissions=permissions)
-
-
-def corps_admin() -> Login:
-    return make_user(roles=("corps_admin",))
-
-
-def org_admin(org: Organization) -> Login:
-    return make_user(roles=("org_admin",), org_id=org.id)
 
 
 def full_checklist(check_type: str = "unit", failing: dict[str, str] | None = None) -> list[dict[str, Any]]:

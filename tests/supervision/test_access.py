@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access_matrix import ROLES, check, operations
-from tests.factories import make_user
+from tests.builders.accounts import make_user
 
 PREFIXES = ("/api/v1/supervision", "/api/v1/public/penalties", "/api/v1/timeline")
 

@@ -10,13 +10,16 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeutil import utcnow
+from tests.builders.accounts import corps_admin, org_admin, supervisor
+from tests.builders.media import face_photo
+from tests.builders.places import HUANGPU, PUDONG, XUHUI, serial
 from tests.supervision import builders as b
 
 SPOT = "/api/v1/supervision/spot-checks"
 
 
 def _b64(name: str) -> str:
-    return base64.b64encode(b.face_photo(name)).decode()
+    return base64.b64encode(face_photo(name)).decode()
 
 
 def _answer(client: Any, person: b.Person, check_id: int, photo: str, lnglat: tuple[float, float]) -> Any:
@@ -24,7 +27,7 @@ def _answer(client: Any, person: b.Person, check_id: int, photo: str, lnglat: tu
     return client.post(f"/api/v1/supervision/my/spot-checks/{check_id}/answer", json=body, headers=person.login.headers)
 
 
-def _on_site(district: str = b.XUHUI, *, openid: str | None = None, name: str = "李明") -> tuple[Any, Any, Any, Any]:
+def _on_site(district: str = XUHUI, *, openid: str | None = None, name: str = "李明") -> tuple[Any, Any, Any, Any]:
     org = b.make_org(district)
     project = b.make_project(org)
     person = b.make_practitioner(name, openid=openid, org=org)
@@ -44,7 +47,7 @@ def _outbox(channel: str) -> list[Any]:
 def test_spot_check_answered_in_time_with_the_enrolled_face_passes(client: Any, ctx: Any) -> None:
     openid = "o" + "SpotCheckPassesOpenid12345A"
     _org, project, person, visit = _on_site(openid=openid)
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
 
     live = client.get("/api/v1/supervision/live-visits", headers=sup.headers).get_json()["items"]
     assert [v["visit_id"] for v in live] == [visit.id]
@@ -87,7 +90,7 @@ def _project_events(client: Any, project_id: int, login: Any) -> list[dict[str, 
 
 def test_spot_check_answered_with_another_face_fails(client: Any, ctx: Any) -> None:
     _org, project, person, visit = _on_site()
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     check = client.post(SPOT, json={"visit_id": visit.id}, headers=sup.headers).get_json()
 
     r = _answer(client, person, check["id"], "biden.jpg", b.gcj02_at(project))
@@ -104,7 +107,7 @@ def test_spot_check_answered_with_another_face_fails(client: Any, ctx: Any) -> N
 
 def test_spot_check_answered_away_from_the_site_fails(client: Any, ctx: Any) -> None:
     _org, project, person, visit = _on_site()
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     check = client.post(SPOT, json={"visit_id": visit.id}, headers=sup.headers).get_json()
 
     body = _answer(client, person, check["id"], "obama2.jpg", b.gcj02_at(project, north_m=900)).get_json()
@@ -116,7 +119,7 @@ def test_spot_check_answered_away_from_the_site_fails(client: Any, ctx: Any) -> 
 
 def test_photo_without_a_face_is_refused_and_the_check_stays_open(client: Any, ctx: Any) -> None:
     _org, project, person, visit = _on_site()
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     check = client.post(SPOT, json={"visit_id": visit.id}, headers=sup.headers).get_json()
 
     r = _answer(client, person, check["id"], "coffee.png", b.gcj02_at(project))
@@ -127,7 +130,7 @@ def test_photo_without_a_face_is_refused_and_the_check_stays_open(client: Any, c
 
 def test_a_photo_sent_again_fails_as_a_replay(client: Any, ctx: Any) -> None:
     _org, project, person, visit = _on_site()
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     first = client.post(SPOT, json={"visit_id": visit.id}, headers=sup.headers).get_json()
     assert _answer(client, person, first["id"], "obama2.jpg", b.gcj02_at(project)).get_json()["status"] == "passed"
 
@@ -143,9 +146,9 @@ def test_unanswered_spot_check_expires_through_the_scheduled_job(client: Any, ct
 
     assert any(p.name == "expire_spot_checks" for p in PERIODIC)
     _org, project, person, visit = _on_site()
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     check = client.post(SPOT, json={"visit_id": visit.id, "deadline_minutes": 5}, headers=sup.headers).get_json()
-    other = b.make_visit(b.make_project(b.make_org(b.XUHUI), index=1), b.make_practitioner("周杰"))
+    other = b.make_visit(b.make_project(b.make_org(XUHUI), index=1), b.make_practitioner("周杰"))
     still_open = client.post(SPOT, json={"visit_id": other.id, "deadline_minutes": 30}, headers=sup.headers).get_json()
 
     # Time passes: the first deadline is over, the second is not.
@@ -170,7 +173,7 @@ def test_answer_after_the_deadline_closes_the_check_as_expired(client: Any, ctx:
     from backend.modules.supervision.models import SpotCheck
 
     _org, project, person, visit = _on_site()
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     check = client.post(SPOT, json={"visit_id": visit.id}, headers=sup.headers).get_json()
     db.session.execute(
         sa.update(SpotCheck).where(SpotCheck.id == check["id"]).values(deadline_at=utcnow() - timedelta(seconds=1))
@@ -184,7 +187,7 @@ def test_answer_after_the_deadline_closes_the_check_as_expired(client: Any, ctx:
 
 def test_practitioner_without_openid_is_notified_by_sms(client: Any, ctx: Any) -> None:
     _org, project, person, visit = _on_site(openid=None)
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     check = client.post(SPOT, json={"visit_id": visit.id}, headers=sup.headers).get_json()
 
     assert _outbox("wechat_subscribe") == []
@@ -195,18 +198,18 @@ def test_practitioner_without_openid_is_notified_by_sms(client: Any, ctx: Any) -
 
 
 def test_random_share_draws_only_live_practitioners_of_the_jurisdiction(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     xuhui_visits = []
     for i in range(10):
         project = b.make_project(org, index=i)
         xuhui_visits.append(b.make_visit(project, b.make_practitioner(f"徐{i}号", org=org)).id)
-    huangpu_org = b.make_org(b.HUANGPU)
+    huangpu_org = b.make_org(HUANGPU)
     b.make_visit(b.make_project(huangpu_org), b.make_practitioner("黄浦甲", org=huangpu_org))
     gone = b.make_visit(b.make_project(org, index=11), b.make_practitioner("已签退"), status="checked_out")
     stale = b.make_visit(
         b.make_project(org, index=12), b.make_practitioner("昨日未签退"), checked_in_at=utcnow() - timedelta(hours=30)
     )
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
 
     r = client.post(f"{SPOT}/random", json={"share_percent": 10}, headers=sup.headers)
     assert r.status_code == 201, r.get_json()
@@ -220,14 +223,14 @@ def test_random_share_draws_only_live_practitioners_of_the_jurisdiction(client: 
     drawn = {c["visit_id"] for c in batch["checks"]}
     assert drawn <= set(xuhui_visits) and gone.id not in drawn and stale.id not in drawn
 
-    empty = client.post(f"{SPOT}/random", json={"share_percent": 10}, headers=b.supervisor("310115").headers)
+    empty = client.post(f"{SPOT}/random", json={"share_percent": 10}, headers=supervisor("310115").headers)
     assert empty.status_code == 409 and empty.get_json()["code"] == "spot_check_no_population"
 
 
 def test_spot_checks_respect_jurisdiction_and_ownership(client: Any, ctx: Any) -> None:
-    _org, project, person, visit = _on_site(b.XUHUI)
-    huangpu = b.supervisor(b.HUANGPU)
-    xuhui = b.supervisor(b.XUHUI)
+    _org, project, person, visit = _on_site(XUHUI)
+    huangpu = supervisor(HUANGPU)
+    xuhui = supervisor(XUHUI)
 
     assert client.get("/api/v1/supervision/live-visits", headers=huangpu.headers).get_json()["items"] == []
     r = client.post(SPOT, json={"visit_id": visit.id}, headers=huangpu.headers)
@@ -249,10 +252,10 @@ def test_spot_checks_respect_jurisdiction_and_ownership(client: Any, ctx: Any) -
     # The answer photo shows a face: only with the personal-data permission, and the read is audited.
     _answer(client, person, check["id"], "obama2.jpg", b.gcj02_at(project))
     assert client.get(f"{SPOT}/{check['id']}/photo", headers=xuhui.headers).status_code == 403
-    allowed = b.supervisor(b.XUHUI, permissions=("read_personal_data",))
+    allowed = supervisor(XUHUI, permissions=("read_personal_data",))
     photo = client.get(f"{SPOT}/{check['id']}/photo", headers=allowed.headers)
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
-    assert photo.data == b.face_photo("obama2.jpg")
+    assert photo.data == face_photo("obama2.jpg")
     from backend.core.audit import AuditLog
 
     reads = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "personal_data.read")).all()
@@ -260,9 +263,9 @@ def test_spot_checks_respect_jurisdiction_and_ownership(client: Any, ctx: Any) -
 
 
 def test_visit_no_longer_live_cannot_be_spot_checked(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     visit = b.make_visit(b.make_project(org), b.make_practitioner("王五"), status="checked_out")
-    r = client.post(SPOT, json={"visit_id": visit.id}, headers=b.supervisor(b.XUHUI).headers)
+    r = client.post(SPOT, json={"visit_id": visit.id}, headers=supervisor(XUHUI).headers)
     assert r.status_code == 409 and r.get_json()["code"] == "spot_check_visit_not_live"
 
 
@@ -277,9 +280,9 @@ def _location(project: Any, north_m: float = 0.0) -> dict[str, Any]:
 
 
 def test_project_inspection_with_rectification_is_followed_up_until_closed(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     project = b.make_project(org)
-    sup = b.supervisor(b.XUHUI)
+    sup = supervisor(XUHUI)
     deadline = (utcnow() + timedelta(days=15)).date().isoformat()
     body = {
         "project_id": project.id,
@@ -300,15 +303,15 @@ def test_project_inspection_with_rectification_is_followed_up_until_closed(clien
     assert inspection["suggested_bases"] == ["art28", "art30"]
     assert inspection["org"]["id"] == org.id and inspection["project"]["id"] == project.id
 
-    photo = base64.b64encode(b.face_photo("rocket.jpg")).decode()
+    photo = base64.b64encode(face_photo("rocket.jpg")).decode()
     r = client.post(
         f"{INSPECTIONS}/{inspection['id']}/photos", json={"photo": photo, "caption": "现场"}, headers=sup.headers
     )
     assert r.status_code == 201, r.get_json()
     url = r.get_json()["photos"][0]["url"]
-    assert client.get(url, headers=sup.headers).data == b.face_photo("rocket.jpg")
-    assert client.get(url, headers=b.org_admin(org).headers).status_code == 200
-    assert client.get(url, headers=b.org_admin(b.make_org(b.XUHUI)).headers).status_code == 403
+    assert client.get(url, headers=sup.headers).data == face_photo("rocket.jpg")
+    assert client.get(url, headers=org_admin(org.id).headers).status_code == 200
+    assert client.get(url, headers=org_admin(b.make_org(XUHUI).id).headers).status_code == 403
 
     step = {"outcome": "progress", "note": "已安排项目负责人驻场"}
     assert (
@@ -326,8 +329,8 @@ def test_project_inspection_with_rectification_is_followed_up_until_closed(clien
 
 
 def test_organisation_special_check_covers_article_23_and_flags_a_distant_inspector(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.PUDONG)
-    sup = b.supervisor(b.PUDONG)
+    org = b.make_org(PUDONG)
+    sup = supervisor(PUDONG)
     far = {"lng": org.lng, "lat": org.lat + 0.02, "crs": "wgs84"}  # about 2.2 km north of the office
     body = {"org_id": org.id, "checklist": b.full_checklist("special"), "location": far, "result": "qualified"}
     r = client.post(INSPECTIONS, json=body, headers=sup.headers)
@@ -346,8 +349,8 @@ def test_organisation_special_check_covers_article_23_and_flags_a_distant_inspec
 
 
 def test_inspection_results_must_match_the_checklist(client: Any, ctx: Any) -> None:
-    project = b.make_project(b.make_org(b.XUHUI))
-    sup = b.supervisor(b.XUHUI)
+    project = b.make_project(b.make_org(XUHUI))
+    sup = supervisor(XUHUI)
     base = {"project_id": project.id, "location": _location(project)}
 
     def post(**fields: Any) -> Any:
@@ -376,7 +379,7 @@ def test_inspection_results_must_match_the_checklist(client: Any, ctx: Any) -> N
 
 
 def test_inspections_are_scoped_to_jurisdiction_and_the_inspected_organisation(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     project = b.make_project(org)
     body = {
         "project_id": project.id,
@@ -384,23 +387,23 @@ def test_inspections_are_scoped_to_jurisdiction_and_the_inspected_organisation(c
         "location": _location(project),
         "result": "qualified",
     }
-    huangpu = b.supervisor(b.HUANGPU)
+    huangpu = supervisor(HUANGPU)
     r = client.post(INSPECTIONS, json=body, headers=huangpu.headers)
     assert r.status_code == 403 and r.get_json()["code"] == "out_of_jurisdiction"
-    inspection = client.post(INSPECTIONS, json=body, headers=b.supervisor(b.XUHUI).headers).get_json()
+    inspection = client.post(INSPECTIONS, json=body, headers=supervisor(XUHUI).headers).get_json()
 
     assert client.get(f"{INSPECTIONS}/{inspection['id']}", headers=huangpu.headers).status_code == 403
     assert client.get(INSPECTIONS, headers=huangpu.headers).get_json()["items"] == []
-    own = b.org_admin(org)
+    own = org_admin(org.id)
     assert [i["id"] for i in client.get(INSPECTIONS, headers=own.headers).get_json()["items"]] == [inspection["id"]]
     assert client.get(f"{INSPECTIONS}/{inspection['id']}", headers=own.headers).status_code == 200
-    other = b.org_admin(b.make_org(b.XUHUI))
+    other = org_admin(b.make_org(XUHUI).id)
     assert client.get(INSPECTIONS, headers=other.headers).get_json()["items"] == []
     assert client.get(f"{INSPECTIONS}/{inspection['id']}", headers=other.headers).status_code == 403
     step = {"outcome": "progress", "note": "越权跟踪"}
     r = client.post(f"{INSPECTIONS}/{inspection['id']}/follow-ups", json=step, headers=huangpu.headers)
     assert r.status_code == 403
-    assert client.get(INSPECTIONS, headers=b.corps_admin().headers).get_json()["items"][0]["id"] == inspection["id"]
+    assert client.get(INSPECTIONS, headers=corps_admin().headers).get_json()["items"][0]["id"] == inspection["id"]
 
 
 # --- penalties ----------------------------------------------------------------------------------------------
@@ -410,7 +413,7 @@ PENALTIES = "/api/v1/supervision/penalties"
 
 def _penalty(org: Any, **fields: Any) -> dict[str, Any]:
     return {
-        "decision_no": fields.pop("decision_no", f"沪消行罚决字〔2026〕{b.serial():04d}号"),
+        "decision_no": fields.pop("decision_no", f"沪消行罚决字〔2026〕{serial():04d}号"),
         "basis": "art26",
         "facts": "冒用上海某消防技术服务有限公司名义承接维保业务",
         "subject_kind": "organization",
@@ -422,9 +425,9 @@ def _penalty(org: Any, **fields: Any) -> dict[str, Any]:
 
 
 def test_penalty_amounts_are_held_to_the_article_ranges(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     engineer = b.make_practitioner("赵工程师", face=None, org=org)
-    sup = b.supervisor(b.XUHUI, permissions=("issue_penalties",))
+    sup = supervisor(XUHUI, permissions=("issue_penalties",))
 
     def issue(**fields: Any) -> Any:
         return client.post(PENALTIES, json=_penalty(org, **fields), headers=sup.headers)
@@ -468,7 +471,7 @@ def test_penalty_amounts_are_held_to_the_article_ranges(client: Any, ctx: Any) -
 
     r = issue(basis="art26", subject_kind="practitioner", practitioner_id=engineer.practitioner.id)
     assert r.status_code == 422 and r.get_json()["code"] == "penalty_basis_not_for_subject"
-    outsider = b.make_practitioner("钱某", face=None, org=b.make_org(b.XUHUI))
+    outsider = b.make_practitioner("钱某", face=None, org=b.make_org(XUHUI))
     r = issue(basis="art27", subject_kind="practitioner", practitioner_id=outsider.practitioner.id, amount_yuan=6_000)
     assert r.status_code == 422 and r.get_json()["code"] == "penalty_practitioner_not_of_org"
     taken = issue(decision_no="沪消行罚决字〔2026〕9999号")
@@ -478,19 +481,19 @@ def test_penalty_amounts_are_held_to_the_article_ranges(client: Any, ctx: Any) -
 
 
 def test_penalties_need_the_permission_and_the_jurisdiction(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
-    without = client.post(PENALTIES, json=_penalty(org), headers=b.supervisor(b.XUHUI).headers)
+    org = b.make_org(XUHUI)
+    without = client.post(PENALTIES, json=_penalty(org), headers=supervisor(XUHUI).headers)
     assert without.status_code == 403 and without.get_json()["details"] == {"permission": "issue_penalties"}
-    elsewhere = b.supervisor(b.HUANGPU, permissions=("issue_penalties",))
+    elsewhere = supervisor(HUANGPU, permissions=("issue_penalties",))
     r = client.post(PENALTIES, json=_penalty(org), headers=elsewhere.headers)
     assert r.status_code == 403 and r.get_json()["code"] == "out_of_jurisdiction"
-    assert client.post(PENALTIES, json=_penalty(org), headers=b.corps_admin().headers).status_code == 201
+    assert client.post(PENALTIES, json=_penalty(org), headers=corps_admin().headers).status_code == 201
 
 
 def test_public_penalties_show_only_public_decisions_with_masked_names(client: Any, ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     engineer = b.make_practitioner("孙志强", face=None, org=org)
-    sup = b.supervisor(b.XUHUI, permissions=("issue_penalties",))
+    sup = supervisor(XUHUI, permissions=("issue_penalties",))
     public = client.post(
         PENALTIES,
         json=_penalty(
@@ -511,15 +514,13 @@ def test_public_penalties_show_only_public_decisions_with_masked_names(client: A
     assert listed[0]["article"] == "《社会消防技术服务管理规定》第二十七条"
     assert "credit_points" not in listed[0]
 
-    own = b.org_admin(org)
+    own = org_admin(org.id)
     assert {p["id"] for p in client.get(PENALTIES, headers=own.headers).get_json()["items"]} == {
         public["id"],
         hidden["id"],
     }
-    assert (
-        client.get(f"{PENALTIES}/{hidden['id']}", headers=b.org_admin(b.make_org(b.XUHUI)).headers).status_code == 403
-    )
-    assert client.get(f"{PENALTIES}/{hidden['id']}", headers=b.supervisor(b.HUANGPU).headers).status_code == 403
+    assert client.get(f"{PENALTIES}/{hidden['id']}", headers=org_admin(b.make_org(XUHUI).id).headers).status_code == 403
+    assert client.get(f"{PENALTIES}/{hidden['id']}", headers=supervisor(HUANGPU).headers).status_code == 403
 
     anonymous = client.get(f"/api/v1/timeline/organizations/{org.id}").get_json()["items"]
     assert [e["kind"] for e in anonymous] == ["penalty.issued"]

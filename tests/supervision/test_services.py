@@ -15,11 +15,14 @@ from backend.core.errors import Conflict, ValidationFailed
 from backend.core.timeutil import utcnow
 from backend.modules.supervision import inspections, rules, spot_checks
 from backend.modules.supervision.models import SpotCheck
+from tests.builders.accounts import supervisor
+from tests.builders.media import face_photo
+from tests.builders.places import HUANGPU, XUHUI
 from tests.supervision import builders as b
 
 
-def _supervisor(jurisdiction: str = b.XUHUI, *permissions: str) -> Actor:
-    login = b.supervisor(jurisdiction, permissions=permissions)
+def _supervisor(jurisdiction: str = XUHUI, *permissions: str) -> Actor:
+    login = supervisor(jurisdiction, permissions=permissions)
     return Actor(
         login.user_id, frozenset({Role.SUPERVISOR}), jurisdiction=jurisdiction, permissions=frozenset(permissions)
     )
@@ -31,7 +34,7 @@ def _practitioner(person: b.Person) -> Actor:
 
 def _answer(person: b.Person, check: SpotCheck, photo: str, **overrides: Any) -> SpotCheck:
     lng, lat = b.gcj02_at(check.project)
-    data = {"photo": b.face_photo(photo), "lng": lng, "lat": lat, "crs": "gcj02", "accuracy_m": 10.0, **overrides}
+    data = {"photo": face_photo(photo), "lng": lng, "lat": lat, "crs": "gcj02", "accuracy_m": 10.0, **overrides}
     return spot_checks.answer_spot_check(_practitioner(person), check.id, data)
 
 
@@ -78,7 +81,7 @@ def test_random_draw_takes_the_share_rounded_up_and_at_least_one(ctx: Any) -> No
 def test_sms_is_sent_when_wechat_refuses_the_subscribe_message(ctx: Any) -> None:
     from backend.core.outbox import OutboxMessage
 
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     person = b.make_practitioner("吴敏", openid="not-a-wechat-openid", org=org)
     visit = b.make_visit(b.make_project(org), person)
     check = spot_checks.issue_spot_check(_supervisor(), visit.id, None)
@@ -91,7 +94,7 @@ def test_sms_is_sent_when_wechat_refuses_the_subscribe_message(ctx: Any) -> None
 
 
 def test_approved_alternative_identity_answers_without_face_matching(ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     person = b.make_practitioner("郑红", face=None, org=org)
     person.practitioner.alt_identity_approved_at = utcnow()
     db.session.commit()
@@ -104,7 +107,7 @@ def test_approved_alternative_identity_answers_without_face_matching(ctx: Any) -
 
 
 def test_answer_without_enrolled_face_or_alternative_is_refused(ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     person = b.make_practitioner("冯刚", face=None, org=org)
     check = spot_checks.issue_spot_check(_supervisor(), b.make_visit(b.make_project(org), person).id, None)
     with pytest.raises(ValidationFailed) as refused:
@@ -115,7 +118,7 @@ def test_answer_without_enrolled_face_or_alternative_is_refused(ctx: Any) -> Non
 
 def test_expiry_closes_every_overdue_check_in_batches(ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spot_checks, "EXPIRY_BATCH", 2)
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     actor = _supervisor()
     ids = []
     for i in range(5):
@@ -133,9 +136,9 @@ def test_expiry_closes_every_overdue_check_in_batches(ctx: Any, monkeypatch: pyt
 
 
 def test_case_filed_inspection_closes_only_through_a_case_decision(ctx: Any) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     project = b.make_project(org)
-    actor = _supervisor(b.XUHUI, "issue_penalties")
+    actor = _supervisor(XUHUI, "issue_penalties")
     lng, lat = b.gcj02_at(project)
     inspection = inspections.record_inspection(
         actor,
@@ -177,7 +180,7 @@ def test_case_filed_inspection_closes_only_through_a_case_decision(ctx: Any) -> 
 
 
 def test_inspection_time_may_not_be_in_the_future(ctx: Any) -> None:
-    project = b.make_project(b.make_org(b.XUHUI))
+    project = b.make_project(b.make_org(XUHUI))
     lng, lat = b.gcj02_at(project)
     data = {
         "project_id": project.id,
@@ -196,8 +199,8 @@ def test_demo_records_an_inspection_and_a_public_penalty_once(ctx: Any) -> None:
     from backend.modules.supervision.models import Inspection, Penalty
 
     assert demo.load() == []  # no project yet: nothing to inspect
-    project = b.make_project(b.make_org(b.HUANGPU))
-    b.supervisor(b.HUANGPU, permissions=("issue_penalties",))
+    project = b.make_project(b.make_org(HUANGPU))
+    supervisor(HUANGPU, permissions=("issue_penalties",))
     assert len(demo.load()) == 1
     assert demo.load() == []
     penalty = db.session.scalars(sa.select(Penalty)).one()
@@ -206,7 +209,7 @@ def test_demo_records_an_inspection_and_a_public_penalty_once(ctx: Any) -> None:
 
 
 def test_two_supervisors_issuing_at_once_leave_one_pending_check(ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    org = b.make_org(b.XUHUI)
+    org = b.make_org(XUHUI)
     visit = b.make_visit(b.make_project(org), b.make_practitioner("何静", org=org))
     spot_checks.issue_spot_check(_supervisor(), visit.id, None)
     # The second request read "no pending check" before the first committed: the unique index decides.

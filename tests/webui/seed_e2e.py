@@ -23,11 +23,12 @@ def main() -> None:
         from backend.core.db import db
         from backend.modules.realname import services
         from backend.modules.realname.models import Organization
-        from tests.realname.builders import actor, registered_org
+        from tests.builders.accounts import actor_of
+        from tests.realname.builders import registered_org
 
         for credit_code in SUBMITTED:
             setup = registered_org(credit_code)
-            services.submit_organization(actor(setup.legal_rep), setup.org_id)
+            services.submit_organization(actor_of(setup.legal_rep), setup.org_id)
             org = db.session.get(Organization, setup.org_id)
             assert org is not None
             print(json.dumps({"id": org.id, "name": org.name, "credit_code": org.credit_code}, ensure_ascii=False))

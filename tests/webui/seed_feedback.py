@@ -39,7 +39,8 @@ def _recorded_items(plan_items: list[Any]) -> list[Any]:
 def seed() -> dict[str, Any]:
     from backend.core.timeutil import utcnow
     from backend.modules.feedback import services
-    from tests.documents.builders import actor_of, make_defect, make_records, make_visit, make_world
+    from tests.builders.accounts import actor_of
+    from tests.documents.builders import make_defect, make_records, make_visit, make_world
 
     # No visits last month: the feedback is about today's visit only.
     world = make_world(lead_on_site=False, tech_on_site=False)

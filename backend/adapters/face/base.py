@@ -81,7 +81,7 @@ def encoding_from_bytes(data: bytes) -> np.ndarray:
 
 
 def compare_encodings(probe: bytes, known: bytes, tolerance: float) -> VerificationResult:
-    """Euclidean distance decides: at or below `tolerance` is the same person (DESIGN: 0.5 by default)."""
+    """Euclidean distance decides: at or below `tolerance` is the same person (docs/design.md §4: 0.5 by default)."""
     if not tolerance > 0:
         raise ValueError("tolerance must be positive")
     distance = float(np.linalg.norm(encoding_from_bytes(probe) - encoding_from_bytes(known)))

@@ -2,7 +2,7 @@
 
 from backend.core.messages import register
 
-# Why a document is blocked (DESIGN.md section 4); each is listed on the document and in its timeline event.
+# Why a document is blocked (docs/design.md §4); each is listed on the document and in its timeline event.
 BLOCK_REASONS: dict[str, str] = {
     "org_not_verified": "机构尚未通过审核或已被暂停",
     "org_suspended": "机构已被暂停执业",

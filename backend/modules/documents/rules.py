@@ -1,4 +1,4 @@
-"""When a conclusion document takes effect (DESIGN.md section 4; 《社会消防技术服务管理规定》 第十二、十四条).
+"""When a conclusion document takes effect (docs/design.md §4; 《社会消防技术服务管理规定》 第十二、十四条).
 
 Every rule runs every time, so a blocked document lists every unmet reason at once, not the first one found.
 Each rule is a small function of the evaluation context returning its findings.

@@ -114,7 +114,7 @@ def _district_name(code: str | None, zone: str | None) -> str:
 
 
 def summarise(document: ConclusionDocument) -> DocumentSummary:
-    """The authoritative public summary: no personal data beyond masked names (DESIGN.md section 5)."""
+    """The authoritative public summary: no personal data beyond masked names (docs/design.md §5)."""
     project = db.session.get(Project, document.project_id)
     org = db.session.get(Organization, document.org_id)
     assert project is not None and org is not None

@@ -28,12 +28,12 @@ from .models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback
 from .services import event, feedback_or_404, feedback_settled, project_or_404
 
 DEFECT_STATUS_NAMES = {"open": "待整改", "repaired": "已维修，待机构核验", "closed": "已整改"}
-LOW_RATING = 2  # a rating at or below this is flagged for the warning scan (DESIGN.md section 4)
+LOW_RATING = 2  # a rating at or below this is flagged for the warning scan (docs/design.md §4)
 
 
 @dataclass(frozen=True)
 class VisitLine:
-    name: str  # in full: the client contact sees its own project in full (DESIGN.md section 5), the read audited
+    name: str  # in full: the client contact sees its own project in full (docs/design.md §5), the read audited
     checked_in_at: datetime
     checked_out_at: datetime | None
     duration_min: int | None

@@ -1,5 +1,5 @@
 """Timeline views (全生命周期): one organisation's, practitioner's or project's events, each viewer seeing only
-its slice (DESIGN.md section 5), and the drill-down organisation → projects → visits → work records.
+its slice (docs/design.md §5), and the drill-down organisation → projects → visits → work records.
 
 Slices, OR-ed together for a viewer who has several:
 - public (everyone): events marked "public" of verified organisations;

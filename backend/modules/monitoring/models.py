@@ -1,5 +1,5 @@
 """Process monitoring: warning rules and their versioned settings, warnings with their workflow and in-app
-notifications, monthly reports and scores (DESIGN.md section 4 "Warnings" and "Score")."""
+notifications, monthly reports and scores (docs/design.md §4 "Warnings" and "Score")."""
 
 from __future__ import annotations
 

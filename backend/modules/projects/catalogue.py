@@ -2,7 +2,7 @@
 
 Versioned because the standards change (GB/T 44481-2024 replaced XF 503): a plan keeps the version it was
 generated from, so an old plan still reads the same after the catalogue moves on. Frequencies named in
-DESIGN.md section 3 cite their standard; the others are the starting point of the GB 25201-2010 plan table
+docs/design.md §3 cite their standard; the others are the starting point of the GB 25201-2010 plan table
 (附录C) and are editable in every plan.
 
 Pure data and pure functions: no database, no Flask.

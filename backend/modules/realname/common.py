@@ -95,7 +95,7 @@ def _linked_to_orgs(practitioner_id: int, org_ids: frozenset[int]) -> bool:
 
 
 def audit_personal_read(actor: Actor, target_type: str, target_id: int, fields: list[str]) -> None:
-    """Supervisors' reads of personal data are audited (DESIGN.md section 5); the caller commits."""
+    """Supervisors' reads of personal data are audited (docs/design.md §5); the caller commits."""
     if actor.is_supervisory:
         record("personal_data.read", target_type, target_id, {"fields": fields})
 

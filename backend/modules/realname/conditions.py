@@ -1,4 +1,4 @@
-"""Practice conditions (从业条件), computed live from declared data and staff records (DESIGN.md section 4).
+"""Practice conditions (从业条件), computed live from declared data and staff records (docs/design.md §4).
 
 Source: 《消防技术服务机构从业条件》 (应急〔2019〕88号, issued 2019-08-29), codified in 《社会消防技术服务管理规定》
 (应急管理部令第7号) 第五～七条 and 第十二条. Thresholds change by regulation, so they live in a versioned rule set:

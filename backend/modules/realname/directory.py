@@ -1,5 +1,5 @@
 """The public directory (no login): organisations in practice and their practitioners, without personal data
-(DESIGN.md section 5: names masked, certificate types only)."""
+(docs/design.md §5: names masked, certificate types only)."""
 
 from __future__ import annotations
 

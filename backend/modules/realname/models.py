@@ -1,4 +1,4 @@
-"""Real-name authentication: organisations, practitioners, certificates, employment (DESIGN.md 2.1, 3, 4)."""
+"""Real-name authentication: organisations, practitioners, certificates, employment (docs/design.md §2.1, §3, §4)."""
 
 from __future__ import annotations
 

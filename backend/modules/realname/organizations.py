@@ -1,4 +1,4 @@
-"""Organisation registration and review (DESIGN.md sections 2.1 and 3).
+"""Organisation registration and review (docs/design.md §2.1 and §3).
 
 draft → submitted → verified | rejected (→ resubmitted); verified ⇄ suspended; any → deregistered.
 """

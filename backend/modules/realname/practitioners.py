@@ -2,7 +2,7 @@
 
 Identity is verified when the ID number is valid (checked at registration), the national registry knows a
 person of that number under that name, and either a face is enrolled (with consent in force) or a supervisor
-has approved an alternative identity check. Face recognition is never the only way (DESIGN.md section 4).
+has approved an alternative identity check. Face recognition is never the only way (docs/design.md §4).
 """
 
 from __future__ import annotations

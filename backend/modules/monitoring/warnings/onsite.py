@@ -1,4 +1,4 @@
-"""On-site authenticity (DESIGN.md section 4): the projects module refuses or flags each check-in as it
+"""On-site authenticity (docs/design.md §4): the projects module refuses or flags each check-in as it
 arrives (SiteVisit.reasons / .flags); these rules turn a day's refusals and flags into a warning about the
 practitioner, with the visits as evidence."""
 

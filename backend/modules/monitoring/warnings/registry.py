@@ -1,4 +1,4 @@
-"""The registry of named warning rules (预警研判, DESIGN.md section 4).
+"""The registry of named warning rules (预警研判, docs/design.md §4).
 
 A rule is a function of the scan window and its settings that answers Detections: findings about one subject
 (an organisation, a practitioner or a project) in one period (a Shanghai day or month). The engine turns them

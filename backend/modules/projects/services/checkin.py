@@ -41,7 +41,7 @@ class CheckInResult:
 
 
 def _own_view(visit: SiteVisit, practitioner: Practitioner, project_no: str) -> VisitView:
-    """What the practitioner is answered: their visit without the evidence figures (DESIGN.md section 5)."""
+    """What the practitioner is answered: their visit without the evidence figures (docs/design.md §5)."""
     return visit_view(visit, practitioner.name_masked, project_no, MASKED)
 
 

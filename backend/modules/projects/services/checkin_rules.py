@@ -1,4 +1,4 @@
-"""On-site authenticity (DESIGN.md section 4), one function per rule. Each answers a Finding or None; the
+"""On-site authenticity (docs/design.md §4), one function per rule. Each answers a Finding or None; the
 check-in service decides which findings refuse a check-in (reasons) and which only mark it (flags)."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from backend.modules.realname.models import Practitioner
 
 from ..models import MaintenancePlan, Project
 
-# Thresholds of DESIGN.md section 4, overridable in the app config under the same names.
+# Thresholds of docs/design.md §4, overridable in the app config under the same names.
 DEFAULTS: dict[str, Any] = {
     "CHECKIN_MAX_SPEED_KMH": 120.0,  # faster than this between two check-ins is impossible travel
     "CHECKIN_TRAVEL_MIN_DISTANCE_M": 1_000.0,  # closer than this is GNSS noise, never travel

@@ -124,7 +124,7 @@ def _disclosure_for_visits(actor: Actor) -> Callable[[SiteVisit], views.Disclosu
 
 
 def _record_personal_read(actor: Actor, project: Project, disclosure: views.Disclosure) -> None:
-    """A supervisor reading unmasked personal data leaves a trace in the audit log (DESIGN.md section 5)."""
+    """A supervisor reading unmasked personal data leaves a trace in the audit log (docs/design.md §5)."""
     if disclosure.personal and actor.is_supervisory and not can_manage_org(actor, project.org_id):
         with unit_of_work() as uow:
             audit.record(

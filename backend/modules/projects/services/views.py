@@ -1,4 +1,4 @@
-"""What each reader sees of a project or a visit (DESIGN.md section 5). Views are plain dataclasses filled
+"""What each reader sees of a project or a visit (docs/design.md §5). Views are plain dataclasses filled
 from the rows, with personal data masked unless the reader may see it, and evidence numbers (face distance,
 distance to the fence, device) only for supervisors and the organisation."""
 

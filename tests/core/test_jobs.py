@@ -11,7 +11,7 @@ import pytest
 from backend.core.db import db, unit_of_work
 from backend.core.jobs import BackgroundJob, enqueue, recover_stale_jobs, run_job
 from backend.core.timeutil import utcnow
-from tests.factories import make_user
+from tests.builders.accounts import make_user
 
 
 def _enqueue_probe(fail_first: int, max_attempts: int = 3) -> int:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.core.crypto import DecryptionError, Keyring, keyring, set_keyring
-from tests.factories import make_user
+from tests.builders.accounts import make_user
 
 
 def test_round_trip_and_tamper_detection() -> None:

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 
 from backend.core.db import db
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_models_and_migrations_agree(app: Any, ctx: Any) -> None:
