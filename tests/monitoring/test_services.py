@@ -344,6 +344,21 @@ def test_a_month_not_over_cannot_be_reported(ctx: Any) -> None:
 # --- scores -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("now", "month"),
+    [
+        ("2027-03-01T00:30:00+08:00", "2026-03"),  # 00:30 Shanghai is still 28 February in UTC
+        ("2027-03-01T08:30:00+08:00", "2026-03"),
+        ("2027-02-28T23:59:00+08:00", "2026-02"),
+        ("2028-03-01T00:05:00+08:00", "2027-03"),  # 365 days before 1 March 2028 is 2 March 2027: the leap day counts
+    ],
+)
+def test_score_window_starts_in_the_shanghai_month(now: str, month: str) -> None:
+    from datetime import UTC, datetime
+
+    assert scores.window_start_month(datetime.fromisoformat(now).astimezone(UTC), 365) == month
+
+
 def _exact_sum(score: Score) -> bool:
     return sum(Decimal(str(f["points"])) for f in score.factors) == Decimal(str(score.score))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from backend.core.access import Actor, area_clause
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import decode_cursor, encode_cursor
-from backend.core.timeutil import today, utcnow
+from backend.core.timeutil import to_local, today, utcnow
 from backend.modules.feedback.models import Feedback, FeedbackVisit
 from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.conditions import MONITORED_STATUSES
@@ -246,11 +246,18 @@ class Inputs:
     onsite: dict[int, Any]
 
 
+def window_start_month(now: datetime, days: int) -> str:
+    """The month, as Shanghai counts months, in which the score window ending at `now` starts: its first
+    monthly report. (The UTC date is a day behind from 00:00 to 08:00 Shanghai, which on the 1st named the
+    month before and counted one report too many.)"""
+    return month_key(to_local(now - timedelta(days=days)).date())
+
+
 def gather(subjects: Subjects) -> Inputs:
     now = utcnow()
     since = now - timedelta(days=int(setting("SCORE_WINDOW_DAYS")))
     since_day = today() - timedelta(days=int(setting("SCORE_PENALTY_WINDOW_DAYS")))
-    since_month = month_key((now - timedelta(days=int(setting("SCORE_WINDOW_DAYS")))).date())
+    since_month = window_start_month(now, int(setting("SCORE_WINDOW_DAYS")))
     return Inputs(
         rating_inputs(subjects, since),
         warning_inputs(subjects, since),
