@@ -24,6 +24,9 @@ from backend.modules.exports.writers import safe_text
 from tests.builders.accounts import Login, make_user
 from tests.supervision import builders as sb
 
+# Every test here loads the demo, whose organisations and staff come from the registry data set.
+pytestmark = pytest.mark.registry_data
+
 HUANGPU = "310101"
 LIST_PATHS = {
     "organizations": "/api/v1/orgs",

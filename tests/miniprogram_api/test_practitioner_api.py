@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from PIL import Image, ImageDraw
 
 from backend.core.db import db
@@ -30,6 +31,7 @@ def _engineer(client: Any) -> tuple[Http, Any]:
     return Http(client, login), login
 
 
+@pytest.mark.registry_data
 def test_signature_upload_by_post_as_wx_upload_file_sends_it(client: Any, ctx: Any) -> None:
     http, _login = _engineer(client)
     assert http.get("/api/v1/practitioners/me").get_json()["signature_uploaded"] is False
@@ -55,6 +57,7 @@ def test_signature_post_needs_a_practitioner(client: Any, ctx: Any) -> None:
     assert r.status_code == 401
 
 
+@pytest.mark.registry_data
 def test_certificate_photo_is_stored_on_the_own_certificate_and_a_resend_changes_nothing(client: Any, ctx: Any) -> None:
     http, login = _engineer(client)
     cert_id = http.get("/api/v1/practitioners/me").get_json()["certificates"][0]["id"]
@@ -79,6 +82,7 @@ def test_certificate_photo_is_stored_on_the_own_certificate_and_a_resend_changes
     assert db.session.query(StoredFile).count() == files_before
 
 
+@pytest.mark.registry_data
 def test_certificate_photo_refusals(client: Any, ctx: Any) -> None:
     http, login = _engineer(client)
     cert_id = http.get("/api/v1/practitioners/me").get_json()["certificates"][0]["id"]
