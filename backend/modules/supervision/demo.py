@@ -15,6 +15,7 @@ from backend.core.timeutil import today
 from backend.modules.accounts.models import User, UserRole
 from backend.modules.accounts.services import actor_for
 from backend.modules.projects.models import Project
+from backend.modules.realname.models import Organization
 
 from .inspections import record_inspection
 from .models import Penalty
@@ -37,9 +38,16 @@ def _inspector(district_code: str | None) -> User | None:
 def load() -> list[str]:
     if db.session.scalar(sa.select(Penalty.id).where(Penalty.decision_no == DEMO_DECISION_NO)) is not None:
         return []
+    # A project of an organisation registered in the project's own district: the inspector who found the
+    # missing notice may then also decide the organisation's penalty (both are within their jurisdiction).
     project = db.session.scalar(
         sa.select(Project)
-        .where(Project.status.in_(("published", "in_service")), Project.lng.is_not(None))
+        .join(Organization, Organization.id == Project.org_id)
+        .where(
+            Project.status.in_(("published", "in_service")),
+            Project.lng.is_not(None),
+            Organization.district_code == Project.district_code,
+        )
         .order_by(Project.id)
         .limit(1)
     )
