@@ -129,10 +129,10 @@ def jobs_recover() -> None:
 def jobs_probe(fail_first: int) -> None:
     """Enqueue a diagnostic job and print its id (watch it in GET /api/v1/admin/jobs)."""
     from backend.core.db import unit_of_work
-    from backend.core.jobs import enqueue
+    from backend.core.jobs import enqueue, probe
 
     with unit_of_work() as uow:
-        job = enqueue("backend.core.jobs.probe", max_attempts=3, fail_first=fail_first)
+        job = enqueue(probe, max_attempts=3, fail_first=fail_first)
         uow.commit()
     db.session.refresh(job)
     click.echo(f"任务 #{job.id}: {job.status}")

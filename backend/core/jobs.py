@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,15 +56,26 @@ def _resolve(func_path: str) -> Any:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def enqueue(func_path: str, *, queue: str = "default", max_attempts: int = 3, **kwargs: Any) -> BackgroundJob:
-    """Schedule `func_path(job, **kwargs)` after the current transaction commits.
+def job_path(func: Callable[..., Any]) -> str:
+    """The dotted path a job row stores for `func` (what `run_job` resolves): the function must be a module-level
+    function of the backend package, so that a worker in another process finds the very same one."""
+    path = f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
+    if _resolve(path) is not func:
+        raise ValueError(f"job function must be a module-level function: {path}")
+    return path
 
-    The function receives the BackgroundJob row first (for progress) and keyword arguments that must be
-    JSON-serialisable (ids, not objects: the job loads fresh state when it runs).
+
+def enqueue(func: Callable[..., Any], *, queue: str = "default", max_attempts: int = 3, **kwargs: Any) -> BackgroundJob:
+    """Schedule `func(job, **kwargs)` after the current transaction commits.
+
+    The caller names the function itself (`enqueue(jobs.deliver_feedback, ...)`), so the job is visible from
+    the code that sets it off; the row stores its dotted path, which is what a worker resolves. The function
+    receives the BackgroundJob row first (for progress) and keyword arguments that must be JSON-serialisable
+    (ids, not objects: the job loads fresh state when it runs).
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}")
-    _resolve(func_path)  # fail now, not in the worker, if the path is wrong
+    func_path = job_path(func)  # fail now, not in the worker, if the function cannot be found again
     job = BackgroundJob(func=func_path, args=kwargs, queue=queue, max_attempts=max_attempts)
     db.session.add(job)
     db.session.flush()

@@ -32,7 +32,7 @@ from backend.modules.realname.queries import (
     verify_face,
 )
 
-from . import rules
+from . import jobs, rules
 from .drafting import defect_rows, make_draft
 from .keys import signing_keys
 from .models import (
@@ -364,7 +364,7 @@ def _apply_evaluation(document: ConclusionDocument) -> None:
         visibility="public",
         flags=[finding.code for finding in evaluation.flags],
     )
-    enqueue("backend.modules.documents.jobs.render_document", queue="documents", document_id=document.id)
+    enqueue(jobs.render_document, queue="documents", document_id=document.id)
 
 
 def reevaluate(actor: Actor, document_id: int) -> ConclusionDocument:
@@ -385,7 +385,7 @@ def reevaluate(actor: Actor, document_id: int) -> ConclusionDocument:
 def reevaluate_project_later(project_id: int) -> None:
     """The client answered, or the feedback window lapsed: blocked documents may now take effect (they wait for the
     client), checked again in the background."""
-    enqueue("backend.modules.documents.jobs.reevaluate_project", queue="documents", project_id=project_id)
+    enqueue(jobs.reevaluate_project, queue="documents", project_id=project_id)
 
 
 def reevaluate_project(project_id: int) -> list[int]:

@@ -34,6 +34,7 @@ from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname import queries
 from backend.modules.realname.models import Organization, Practitioner
 
+from . import jobs
 from .common import LocationCheck, check_location, get_or_not_found, project_fence, require_covers
 from .models import SpotCheck, SpotCheckBatch
 
@@ -145,7 +146,7 @@ def _new_check(actor: Actor, visit: SiteVisit, deadline: datetime, batch_id: int
     db.session.add(check)
     db.session.flush()
     _timeline(check, "spot_check.issued", f"实时抽查已发起，须于 {to_local(deadline):%H:%M} 前完成现场核验")
-    enqueue("backend.modules.supervision.jobs.notify_spot_check", queue="notifications", spot_check_id=check.id)
+    enqueue(jobs.notify_spot_check, queue="notifications", spot_check_id=check.id)
     return check
 
 
