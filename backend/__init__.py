@@ -25,7 +25,8 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     import wechat_official
     from backend import cli, modules
     from backend.bootstrap import register_adapter_errors
-    from backend.core import audit
+    from backend.core import audit, schedule
+    from backend.core import jobs as core_jobs
     from backend.core.api import api, install_bounded_ints, register_error_handlers, register_jwt_loaders
     from backend.core.crypto import Keyring, parse_keys, set_keyring
     from backend.core.db import db
@@ -58,6 +59,7 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     register_adapter_errors()
     modules.register(app, api)
+    schedule.install(app, [*core_jobs.PERIODIC, *modules.periodic_tasks()])  # declared, not self-registered
     wechat_official.register(app)  # the official-account endpoint and H5 pages: plain blueprints calling services
     from backend.modules.accounts.actor_cache import watch_user_changes
 

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, BigIntPK, after_commit, db
+from .schedule import Periodic
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -206,3 +207,7 @@ def probe(job: BackgroundJob, fail_first: int = 0) -> dict[str, Any]:
     if job.attempts <= fail_first:
         raise RuntimeError(f"探测任务按要求失败（第 {job.attempts} 次）")
     return {"attempts": job.attempts, "ran_at": utcnow().isoformat()}
+
+
+# Core's own periodic tasks (the app factory collects them with every module's `jobs.PERIODIC`).
+PERIODIC = (Periodic("recover_stale_jobs", recover_stale_jobs, 300),)

@@ -26,7 +26,6 @@ from backend.core.errors import Conflict, NotFound
 from backend.core.files import StoredFile, store_image
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
-from backend.core.schedule import Periodic, register
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.accounts.models import User
@@ -414,9 +413,6 @@ def expire_overdue() -> int:
         expired += len(ids)
         if len(ids) < EXPIRY_BATCH:
             return expired
-
-
-register(Periodic("expire_spot_checks", "backend.modules.supervision.spot_checks.expire_overdue", 60))
 
 
 # --- reads --------------------------------------------------------------------------------------------
