@@ -50,8 +50,11 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    with app.app_context():
-        audit.install(db.session)
+    # What runs at flush and at commit, installed here rather than by importing anything (README, "What runs
+    # when"): core's audit hook, then each module's hooks (go-live's trial tagging, which places itself before
+    # the audit hook; accounts' actor-cache invalidation). Each install is idempotent.
+    audit.install(db.session)
+    modules.install_hooks(app)
     jwt.init_app(app)
     register_jwt_loaders(jwt)
     install_bounded_ints(app, api)
@@ -61,9 +64,6 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     modules.register(app, api)
     schedule.install(app, [*core_jobs.PERIODIC, *modules.periodic_tasks()])  # declared, not self-registered
     wechat_official.register(app)  # the official-account endpoint and H5 pages: plain blueprints calling services
-    from backend.modules.accounts.actor_cache import watch_user_changes
-
-    watch_user_changes()  # a committed change to any user or role drops that user's cached actor and profile
 
     @app.before_request
     def _request_id() -> None:

@@ -7,7 +7,7 @@ bootstrap), never one after it. `lint-imports` checks this (the layers contract 
 accounts, platform and webui form the bottom layer and import no other module (nor one another); platform and
 webui keep their places below because they are registered there. What every module writes to (the timeline, the
 audit log, jobs) lives in backend.core. When a lower module must set off work in a higher one, the higher one
-registers with it (documents listens for feedback.services.on_feedback_settled); nothing lower names a higher
+registers with it (documents.hooks listens for feedback.services.on_feedback_settled); nothing lower names a higher
 module, by import or by dotted path.
 
 Each may have routes.py (smorest blueprints named `*blp`, and an optional `register_plain(app)` for plain Flask
@@ -74,6 +74,13 @@ def import_models() -> None:
 def periodic_tasks() -> list[Periodic]:
     """Every module's periodic tasks, as declared in its `jobs.PERIODIC`, in module order."""
     return [task for jobs in submodules("jobs") for task in getattr(jobs, "PERIODIC", ())]
+
+
+def install_hooks(app: Flask) -> None:
+    """Install every module's listeners (`hooks.install(app)`, idempotent: create_app may run many times in one
+    process and the session and ORM events they listen to are global)."""
+    for hooks in submodules("hooks"):
+        hooks.install(app)
 
 
 def register(app: Flask, api: Api) -> None:

@@ -19,7 +19,6 @@ from backend.core.pagination import Page, keyset_page
 from backend.core.signing import build_qr_payload, document_claims
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
-from backend.modules.feedback.services import on_feedback_settled
 from backend.modules.projects import catalogue
 from backend.modules.projects.models import Project, ProjectMember
 from backend.modules.projects.services.common import missing_for_practice
@@ -381,10 +380,9 @@ def reevaluate(actor: Actor, document_id: int) -> ConclusionDocument:
     return document
 
 
-@on_feedback_settled
 def reevaluate_project_later(project_id: int) -> None:
     """The client answered, or the feedback window lapsed: blocked documents may now take effect (they wait for the
-    client), checked again in the background."""
+    client), checked again in the background. Listens for feedback's `on_feedback_settled` (`hooks.install`)."""
     enqueue(jobs.reevaluate_project, queue="documents", project_id=project_id)
 
 
