@@ -65,3 +65,14 @@ def test_no_jobs_module_registers_anything_at_import() -> None:
     assert not hasattr(schedule, "register") and not hasattr(schedule, "PERIODIC")
     for jobs in modules.submodules("jobs"):
         assert all(isinstance(t, Periodic) for t in getattr(jobs, "PERIODIC", ()))
+
+
+def test_the_readme_and_docs_show_the_schedule_as_declared(app: Any) -> None:
+    """README's "What runs when" and docs/jobs.md paste the `flask schedule list` table: it must stay current."""
+    from pathlib import Path
+
+    output = app.test_cli_runner().invoke(args=["schedule", "list"]).output
+    table = output.split("\n\n")[0].rstrip()
+    root = Path(__file__).resolve().parent.parent
+    for doc in ("README.md", "docs/jobs.md"):
+        assert table in (root / doc).read_text(encoding="utf-8"), f"{doc}: paste the output of `flask schedule list`"

@@ -18,6 +18,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -181,7 +182,7 @@ def watch_user_changes() -> None:
     since the listeners are global and create_app may run many times in one process."""
     from .models import User, UserRole
 
-    listeners = [(User, event, _on_user) for event in _ROW_EVENTS]
+    listeners: list[tuple[Any, str, Callable[..., None]]] = [(User, event, _on_user) for event in _ROW_EVENTS]
     listeners += [(UserRole, event, _on_role) for event in _ROW_EVENTS]
     listeners += [(Session, "after_commit", _after_commit), (Session, "after_rollback", _after_rollback)]
     for target, event, handler in listeners:
