@@ -25,7 +25,8 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     import wechat_official
     from backend import cli, modules
     from backend.bootstrap import register_adapter_errors
-    from backend.core import audit
+    from backend.core import audit, schedule
+    from backend.core import jobs as core_jobs
     from backend.core.api import api, install_bounded_ints, register_error_handlers, register_jwt_loaders
     from backend.core.crypto import Keyring, parse_keys, set_keyring
     from backend.core.db import db
@@ -49,8 +50,11 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    with app.app_context():
-        audit.install(db.session)
+    # What runs at flush and at commit, installed here rather than by importing anything (README, "What runs
+    # when"): core's audit hook, then each module's hooks (go-live's trial tagging, which places itself before
+    # the audit hook; accounts' actor-cache invalidation). Each install is idempotent.
+    audit.install(db.session)
+    modules.install_hooks(app)
     jwt.init_app(app)
     register_jwt_loaders(jwt)
     install_bounded_ints(app, api)
@@ -58,10 +62,8 @@ def create_app(config: str | object | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     register_adapter_errors()
     modules.register(app, api)
+    schedule.install(app, [*core_jobs.PERIODIC, *modules.periodic_tasks()])  # declared, not self-registered
     wechat_official.register(app)  # the official-account endpoint and H5 pages: plain blueprints calling services
-    from backend.modules.accounts.actor_cache import watch_user_changes
-
-    watch_user_changes()  # a committed change to any user or role drops that user's cached actor and profile
 
     @app.before_request
     def _request_id() -> None:

@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(scheduler)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(schedule_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(keys_group)
 
@@ -101,13 +102,13 @@ def scheduler() -> None:
     """Run the periodic tasks through RQ's cron scheduler (needs REDIS_URL and a worker)."""
     from rq.cron import CronScheduler
 
-    from backend.core.schedule import PERIODIC, run_periodic
+    from backend.core.schedule import run_periodic, tasks
     from backend.extensions import redis_connection
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL 未配置。")
     cron = CronScheduler(connection=redis_connection())
-    for task in PERIODIC:
+    for task in tasks():
         cron.register(
             run_periodic,
             queue_name=task.queue,
@@ -134,10 +135,10 @@ def jobs_recover() -> None:
 def jobs_probe(fail_first: int) -> None:
     """Enqueue a diagnostic job and print its id (watch it in GET /api/v1/admin/jobs)."""
     from backend.core.db import unit_of_work
-    from backend.core.jobs import enqueue
+    from backend.core.jobs import enqueue, probe
 
     with unit_of_work() as uow:
-        job = enqueue("backend.core.jobs.probe", max_attempts=3, fail_first=fail_first)
+        job = enqueue(probe, max_attempts=3, fail_first=fail_first)
         uow.commit()
     db.session.refresh(job)
     click.echo(f"任务 #{job.id}: {job.status}")
@@ -151,6 +152,55 @@ def jobs_run_periodic(name: str) -> None:
 
     run_periodic(name)
     click.echo("完成")
+
+
+schedule_group = AppGroup("schedule", help="The periodic tasks.")
+
+
+def _every(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def _next_runs() -> dict[str, str]:
+    """Next run of each task as a running RQ cron scheduler last saved it; empty when there is none to ask."""
+    if not current_app.config.get("REDIS_URL"):
+        return {}
+    try:
+        from rq.cron import CronScheduler
+
+        from backend.extensions import redis_connection
+
+        found: dict[str, str] = {}
+        for cron in CronScheduler.all(redis_connection()):
+            for job in cron.get_jobs():
+                if job.next_enqueue_time is not None:
+                    found[job.name] = f"{job.next_enqueue_time.astimezone():%Y-%m-%d %H:%M:%S}"
+        return found
+    except Exception:  # Redis unreachable: the table still shows what is declared
+        return {}
+
+
+@schedule_group.command("list")
+def schedule_list() -> None:
+    """Print every periodic task: name, declaring module, interval, queue, function and next run (when an RQ
+    cron scheduler is running; otherwise each task first runs when the scheduler starts, then every interval)."""
+    from backend.core.schedule import tasks
+
+    declared = tasks()
+    next_runs = _next_runs()
+    header = ("NAME", "MODULE", "EVERY", "QUEUE", "FUNCTION", "NEXT RUN")
+    rows = [
+        (t.name, t.owner, _every(t.interval_seconds), t.queue, t.path, next_runs.get(t.name, "-")) for t in declared
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    if not next_runs:
+        click.echo("\nNext run unknown: no RQ cron scheduler is running (`flask scheduler`); a task first runs when")
+        click.echo("the scheduler (or the embedded one of `make run`) starts, then once every interval.")
 
 
 demo_group = AppGroup("demo", help="Demo data.")

@@ -150,6 +150,8 @@ def _write_pending(session: Session, flush_context: Any) -> None:
 
 
 def install(session_factory: Any) -> None:
+    """At every flush: capture the audited rows' changes before it, write them to the audit log after it. Installed
+    explicitly by the app factory; idempotent (the listeners are global to the session class)."""
     if not event.contains(session_factory, "before_flush", _capture_writes):
         event.listen(session_factory, "before_flush", _capture_writes)
         event.listen(session_factory, "after_flush_postexec", _write_pending)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, BigIntPK, after_commit, db
+from .schedule import Periodic
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,15 +57,26 @@ def _resolve(func_path: str) -> Any:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def enqueue(func_path: str, *, queue: str = "default", max_attempts: int = 3, **kwargs: Any) -> BackgroundJob:
-    """Schedule `func_path(job, **kwargs)` after the current transaction commits.
+def job_path(func: Callable[..., Any]) -> str:
+    """The dotted path a job row stores for `func` (what `run_job` resolves): the function must be a module-level
+    function of the backend package, so that a worker in another process finds the very same one."""
+    path = f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
+    if _resolve(path) is not func:
+        raise ValueError(f"job function must be a module-level function: {path}")
+    return path
 
-    The function receives the BackgroundJob row first (for progress) and keyword arguments that must be
-    JSON-serialisable (ids, not objects: the job loads fresh state when it runs).
+
+def enqueue(func: Callable[..., Any], *, queue: str = "default", max_attempts: int = 3, **kwargs: Any) -> BackgroundJob:
+    """Schedule `func(job, **kwargs)` after the current transaction commits.
+
+    The caller names the function itself (`enqueue(jobs.deliver_feedback, ...)`), so the job is visible from
+    the code that sets it off; the row stores its dotted path, which is what a worker resolves. The function
+    receives the BackgroundJob row first (for progress) and keyword arguments that must be JSON-serialisable
+    (ids, not objects: the job loads fresh state when it runs).
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}")
-    _resolve(func_path)  # fail now, not in the worker, if the path is wrong
+    func_path = job_path(func)  # fail now, not in the worker, if the function cannot be found again
     job = BackgroundJob(func=func_path, args=kwargs, queue=queue, max_attempts=max_attempts)
     db.session.add(job)
     db.session.flush()
@@ -194,3 +207,7 @@ def probe(job: BackgroundJob, fail_first: int = 0) -> dict[str, Any]:
     if job.attempts <= fail_first:
         raise RuntimeError(f"探测任务按要求失败（第 {job.attempts} 次）")
     return {"attempts": job.attempts, "ran_at": utcnow().isoformat()}
+
+
+# Core's own periodic tasks (the app factory collects them with every module's `jobs.PERIODIC`).
+PERIODIC = (Periodic("recover_stale_jobs", recover_stale_jobs, 300),)

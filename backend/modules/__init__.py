@@ -7,12 +7,14 @@ bootstrap), never one after it. `lint-imports` checks this (the layers contract 
 accounts, platform and webui form the bottom layer and import no other module (nor one another); platform and
 webui keep their places below because they are registered there. What every module writes to (the timeline, the
 audit log, jobs) lives in backend.core. When a lower module must set off work in a higher one, the higher one
-registers with it (documents listens for feedback.services.on_feedback_settled; each module registers its own
-periodic tasks with core.schedule); nothing lower names a higher module, by import or by dotted path.
+registers with it (documents.hooks listens for feedback.services.on_feedback_settled); nothing lower names a higher
+module, by import or by dotted path.
 
 Each may have routes.py (smorest blueprints named `*blp`, and an optional `register_plain(app)` for plain Flask
-blueprints), models.py, demo.py (`load() -> list[str]`), messages.py and cli.py (`commands: list[click.Command]`);
-they are discovered here so that adding a module touches one list."""
+blueprints), models.py, demo.py (`load() -> list[str]`), messages.py, cli.py (`commands: list[click.Command]`),
+jobs.py (`PERIODIC`: its periodic tasks, as `core.schedule.Periodic` declarations) and hooks.py (`install(app)`:
+the session and ORM listeners it needs, idempotent); they are discovered here so that adding a module touches one
+list. Importing a module installs and schedules nothing: the app factory does both, from what is found here."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from types import ModuleType
 from flask import Flask
 
 from backend.core.api import Api, Blueprint, set_actor_loader
+from backend.core.schedule import Periodic
 
 MODULES = (
     "accounts",
@@ -66,6 +69,18 @@ def import_models() -> None:
     import backend.core.timeline  # noqa: F401
 
     submodules("models")
+
+
+def periodic_tasks() -> list[Periodic]:
+    """Every module's periodic tasks, as declared in its `jobs.PERIODIC`, in module order."""
+    return [task for jobs in submodules("jobs") for task in getattr(jobs, "PERIODIC", ())]
+
+
+def install_hooks(app: Flask) -> None:
+    """Install every module's listeners (`hooks.install(app)`, idempotent: create_app may run many times in one
+    process and the session and ORM events they listen to are global)."""
+    for hooks in submodules("hooks"):
+        hooks.install(app)
 
 
 def register(app: Flask, api: Api) -> None:

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from backend.core.db import db, unit_of_work
-from backend.core.jobs import BackgroundJob, enqueue, recover_stale_jobs, run_job
+from backend.core.jobs import BackgroundJob, enqueue, job_path, probe, recover_stale_jobs, run_job
 from backend.core.timeutil import utcnow
 from tests.builders.accounts import make_user
 
 
 def _enqueue_probe(fail_first: int, max_attempts: int = 3) -> int:
     with unit_of_work() as uow:
-        job = enqueue("backend.core.jobs.probe", max_attempts=max_attempts, fail_first=fail_first)
+        job = enqueue(probe, max_attempts=max_attempts, fail_first=fail_first)
         uow.commit()
     return job.id
 
@@ -49,7 +49,7 @@ def test_failure_after_max_attempts_is_visible_and_can_be_retried(client: Any, c
 
 def test_job_is_not_dispatched_when_the_transaction_rolls_back(ctx: Any) -> None:
     with pytest.raises(RuntimeError), unit_of_work():
-        enqueue("backend.core.jobs.probe", fail_first=0)
+        enqueue(probe, fail_first=0)
         raise RuntimeError("the work failed")
     assert db.session.query(BackgroundJob).count() == 0
 
@@ -101,3 +101,16 @@ def test_rq_worker_runs_jobs_and_a_lost_enqueue_is_recovered(app: Any, ctx: Any)
 def test_run_job_skips_finished_jobs(ctx: Any) -> None:
     job_id = _enqueue_probe(fail_first=0)
     assert run_job(job_id) == "skipped"
+
+
+def test_a_job_is_enqueued_by_reference_and_stored_by_its_dotted_path(ctx: Any) -> None:
+    """The caller names the function; the row keeps the dotted path queued rows always had, which a worker
+    resolves back to the same function."""
+    from backend.modules.feedback import jobs as feedback_jobs
+
+    job = db.session.get(BackgroundJob, _enqueue_probe(fail_first=0))
+    assert job.func == "backend.core.jobs.probe"
+    with unit_of_work():
+        with pytest.raises(ValueError, match="job function must"):
+            enqueue(lambda job: None)
+        assert job_path(feedback_jobs.deliver_feedback) == "backend.modules.feedback.jobs.deliver_feedback"

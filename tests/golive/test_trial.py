@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from backend.core.audit import AuditLog
 from backend.core.db import db, unit_of_work
 from backend.core.files import StoredFile, path_for
-from backend.core.jobs import BackgroundJob, enqueue
+from backend.core.jobs import BackgroundJob, enqueue, probe
 from backend.core.timeline import TimelineEvent, TimelineHead, verify_chain
 from backend.core.timeutil import today as shanghai_today
 from backend.modules.accounts.models import SupervisorAssignment, User, UserRole
@@ -83,7 +83,7 @@ def test_rows_created_in_trial_are_tagged_but_imported_history_never_is(ctx: Any
 
 def _probe_job() -> BackgroundJob:
     with unit_of_work() as uow:
-        job = enqueue("backend.core.jobs.probe")
+        job = enqueue(probe)
         uow.commit()
     return job
 

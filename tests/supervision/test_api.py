@@ -141,10 +141,10 @@ def test_a_photo_sent_again_fails_as_a_replay(client: Any, ctx: Any) -> None:
 
 
 def test_unanswered_spot_check_expires_through_the_scheduled_job(client: Any, ctx: Any) -> None:
-    from backend.core.schedule import PERIODIC, run_periodic
+    from backend.core.schedule import run_periodic, tasks
     from backend.modules.supervision.models import SpotCheck
 
-    assert any(p.name == "expire_spot_checks" for p in PERIODIC)
+    assert any(p.name == "expire_spot_checks" for p in tasks())
     _org, project, person, visit = _on_site()
     sup = supervisor(XUHUI)
     check = client.post(SPOT, json={"visit_id": visit.id, "deadline_minutes": 5}, headers=sup.headers).get_json()

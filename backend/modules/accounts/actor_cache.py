@@ -18,6 +18,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -160,30 +161,30 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
-_watching = False
+def _on_user(mapper: Any, connection: Any, target: Any) -> None:
+    _note_change(sa.orm.object_session(target), target.id)
+
+
+def _on_role(mapper: Any, connection: Any, target: Any) -> None:
+    user_id = target.user_id
+    if user_id is None and target.user is not None:
+        user_id = target.user.id
+    _note_change(sa.orm.object_session(target), user_id)
+
+
+_ROW_EVENTS = ("after_insert", "after_update", "after_delete")
 
 
 def watch_user_changes() -> None:
     """Any module may change a user through the ORM (a display name set by the real-name module, a role granted
     by an import): whatever the path, the user's stamp is replaced once that change commits, so the cached actor
-    and profile are never served past it."""
-    global _watching
-    if _watching:
-        return
+    and profile are never served past it. Installed by `accounts.hooks.install` (the app factory); idempotent,
+    since the listeners are global and create_app may run many times in one process."""
     from .models import User, UserRole
 
-    def on_user(mapper: Any, connection: Any, target: Any) -> None:
-        _note_change(sa.orm.object_session(target), target.id)
-
-    def on_role(mapper: Any, connection: Any, target: Any) -> None:
-        user_id = target.user_id
-        if user_id is None and target.user is not None:
-            user_id = target.user.id
-        _note_change(sa.orm.object_session(target), user_id)
-
-    for event in ("after_insert", "after_update", "after_delete"):
-        sa.event.listen(User, event, on_user)
-        sa.event.listen(UserRole, event, on_role)
-    sa.event.listen(Session, "after_commit", _after_commit)
-    sa.event.listen(Session, "after_rollback", _after_rollback)
-    _watching = True
+    listeners: list[tuple[Any, str, Callable[..., None]]] = [(User, event, _on_user) for event in _ROW_EVENTS]
+    listeners += [(UserRole, event, _on_role) for event in _ROW_EVENTS]
+    listeners += [(Session, "after_commit", _after_commit), (Session, "after_rollback", _after_rollback)]
+    for target, event, handler in listeners:
+        if not sa.event.contains(target, event, handler):
+            sa.event.listen(target, event, handler)

@@ -1,7 +1,9 @@
-"""Periodic tasks of the accounts module, registered here like every module's own (core names no module)."""
+"""Periodic tasks of the accounts module (collected by the app factory, like every module's `jobs.PERIODIC`)."""
 
 from __future__ import annotations
 
-from backend.core.schedule import Periodic, register
+from backend.core.schedule import Periodic
 
-register(Periodic("purge_revoked_sessions", "backend.modules.accounts.services.purge_revoked_sessions", 3600))
+from . import services
+
+PERIODIC = (Periodic("purge_revoked_sessions", services.purge_revoked_sessions, 3600),)

@@ -12,7 +12,6 @@ from backend.core.api import Blueprint, current_actor
 from backend.core.pagination import PageArgsSchema, page_schema
 from backend.core.schemas import MessageSchema
 
-from . import jobs as _jobs  # noqa: F401  (registers the purge of expired revoked sessions)
 from . import services
 from .schemas import (
     AccessTokenSchema,

@@ -19,7 +19,6 @@ from backend.core.pagination import Page, keyset_page
 from backend.core.signing import build_qr_payload, document_claims
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
-from backend.modules.feedback.services import on_feedback_settled
 from backend.modules.projects import catalogue
 from backend.modules.projects.models import Project, ProjectMember
 from backend.modules.projects.services.common import missing_for_practice
@@ -32,7 +31,7 @@ from backend.modules.realname.queries import (
     verify_face,
 )
 
-from . import rules
+from . import jobs, rules
 from .drafting import defect_rows, make_draft
 from .keys import signing_keys
 from .models import (
@@ -364,7 +363,7 @@ def _apply_evaluation(document: ConclusionDocument) -> None:
         visibility="public",
         flags=[finding.code for finding in evaluation.flags],
     )
-    enqueue("backend.modules.documents.jobs.render_document", queue="documents", document_id=document.id)
+    enqueue(jobs.render_document, queue="documents", document_id=document.id)
 
 
 def reevaluate(actor: Actor, document_id: int) -> ConclusionDocument:
@@ -381,11 +380,10 @@ def reevaluate(actor: Actor, document_id: int) -> ConclusionDocument:
     return document
 
 
-@on_feedback_settled
 def reevaluate_project_later(project_id: int) -> None:
     """The client answered, or the feedback window lapsed: blocked documents may now take effect (they wait for the
-    client), checked again in the background."""
-    enqueue("backend.modules.documents.jobs.reevaluate_project", queue="documents", project_id=project_id)
+    client), checked again in the background. Listens for feedback's `on_feedback_settled` (`hooks.install`)."""
+    enqueue(jobs.reevaluate_project, queue="documents", project_id=project_id)
 
 
 def reevaluate_project(project_id: int) -> list[int]:

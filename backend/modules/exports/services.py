@@ -20,14 +20,13 @@ from backend.core import audit
 from backend.core.access import AUTHENTICATED, PUBLIC, Actor, require_permission
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.core.jobs import BackgroundJob, enqueue, set_progress
+from backend.core.jobs import BackgroundJob, enqueue, job_path, set_progress
 from backend.core.messages import message_for
 from backend.core.timeutil import SHANGHAI, utcnow
 
-from . import registry
+from . import jobs, registry
 from .writers import FORMATS, Writer, open_writer
 
-JOB_FUNC = "backend.modules.exports.jobs.run_export"
 PAGE_SIZE = 100  # the list endpoints' largest page
 MAX_ROWS = 200_000  # beyond this, narrow the filters (the file says so in the status)
 PERMISSION = "export_data"
@@ -86,7 +85,9 @@ def request_export(actor: Actor, list_key: str, filters: dict[str, Any], fmt: st
     clean = _clean(filters)
     load_filters(source, clean)
     with unit_of_work() as uow:
-        job = enqueue(JOB_FUNC, max_attempts=2, user_id=actor.user_id, list=source.key, filters=clean, format=fmt)
+        job = enqueue(
+            jobs.run_export, max_attempts=2, user_id=actor.user_id, list=source.key, filters=clean, format=fmt
+        )
         audit.record(
             "data_export.request", "background_jobs", job.id, {"list": source.key, "filters": clean, "format": fmt}
         )
@@ -103,7 +104,7 @@ def _job(job_id: int) -> BackgroundJob:
         raise NotFound()
     db.session.expire_all()
     job = db.session.get(BackgroundJob, job_id)
-    if job is None or job.func != JOB_FUNC:
+    if job is None or job.func != job_path(jobs.run_export):
         raise NotFound()
     return job
 

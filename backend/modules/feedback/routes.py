@@ -11,7 +11,7 @@ from backend.core.access import Role
 from backend.core.api import Blueprint, current_actor
 from backend.core.pagination import page_schema
 
-from . import jobs, services  # noqa: F401  (jobs registers the periodic tasks)
+from . import services
 from .schemas import ContactBindingSceneSchema, FeedbackQuerySchema, FeedbackSchema
 
 blp = Blueprint("feedback", __name__, url_prefix="/api/v1", description="从业反馈：推送委托单位、确认与评价")

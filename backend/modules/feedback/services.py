@@ -25,6 +25,7 @@ from backend.core.validators import mask_phone
 from backend.modules.projects.models import SERVICE_TYPES, Defect, PlanItem, Project, SiteVisit, WorkRecord
 from backend.modules.realname.models import Organization
 
+from . import jobs
 from .links import binding_scene, feedback_url
 from .models import Feedback, FeedbackVisit, OfficialFollower, OfficialMessage
 
@@ -149,7 +150,7 @@ def _new_feedback(project: Project, kind: str, key: str, start: date, end: date,
     )
     db.session.add(feedback)
     db.session.flush()
-    enqueue("backend.modules.feedback.jobs.deliver_feedback", queue="notifications", feedback_id=feedback.id)
+    enqueue(jobs.deliver_feedback, queue="notifications", feedback_id=feedback.id)
     return feedback
 
 
@@ -432,7 +433,7 @@ def resend(actor: Actor, feedback_id: int) -> Feedback:
             raise Forbidden()
         if feedback.status != "pending":
             raise Conflict("feedback_not_pending", details={"status": feedback.status})
-        enqueue("backend.modules.feedback.jobs.deliver_feedback", queue="notifications", feedback_id=feedback.id)
+        enqueue(jobs.deliver_feedback, queue="notifications", feedback_id=feedback.id)
         uow.commit()
     return feedback
 

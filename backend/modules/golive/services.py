@@ -24,13 +24,12 @@ from backend.core.errors import Conflict, NotFound, ValidationFailed
 from backend.core.jobs import BackgroundJob, enqueue, set_progress
 from backend.core.pagination import Page, keyset_page
 
-from . import clearing, importer, sources, templates, trial
+from . import clearing, importer, jobs, sources, templates, trial
 from .kinds import KINDS, Kind
 from .models import ImportRun
 from .sources import FileFormatError
 from .trial import tagging_suspended
 
-JOB = "backend.modules.golive.jobs.run_import"
 JOB_ATTEMPTS = 5
 # RQ stops a job after 180 s by default: an import job hands over to a fresh job before that.
 DEFAULT_JOB_SECONDS = 150.0
@@ -171,7 +170,7 @@ def start_import(actor: Actor, uploads: list[Upload], dry_run: bool) -> ImportRu
             run = importer.new_run(
                 directory=directory, files=files, dry_run=dry_run, source="upload", user_id=actor.user_id
             )
-            run.job_id = enqueue(JOB, queue="default", max_attempts=JOB_ATTEMPTS, run_id=run.id).id
+            run.job_id = enqueue(jobs.run_import, queue="default", max_attempts=JOB_ATTEMPTS, run_id=run.id).id
             uow.commit()
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
@@ -214,7 +213,7 @@ def resume_import(actor: Actor, run_id: int) -> ImportRun:
         if run.status not in ("failed", "running"):
             raise Conflict("import_run_not_resumable", details={"status": run.status})
         run.status = "queued"
-        run.job_id = enqueue(JOB, queue="default", max_attempts=JOB_ATTEMPTS, run_id=run.id).id
+        run.job_id = enqueue(jobs.run_import, queue="default", max_attempts=JOB_ATTEMPTS, run_id=run.id).id
         uow.commit()
     return importer.get_run(run_id)
 
@@ -230,7 +229,7 @@ def run_import_job(job: BackgroundJob, run_id: int) -> dict[str, Any]:
     with unit_of_work() as uow, tagging_suspended():
         run = importer.get_run(run_id)
         run.status = "queued"
-        run.job_id = enqueue(JOB, queue="default", max_attempts=JOB_ATTEMPTS, run_id=run_id).id
+        run.job_id = enqueue(jobs.run_import, queue="default", max_attempts=JOB_ATTEMPTS, run_id=run_id).id
         uow.commit()
         return {"run_id": run_id, "status": "continued", "next_job_id": run.job_id}
 

@@ -94,8 +94,8 @@ def _forget_mode(session: Session, transaction: Any) -> None:
 
 
 def install() -> None:
-    """Registered when the module is imported. `insert=True` puts it before the audit hook, so the audit log
-    records the rows as they are stored (is_trial included)."""
+    """Installed by the app factory (`golive.hooks.install`), idempotent. `insert=True` puts it before the audit
+    hook, so the audit log records the rows as they are stored (is_trial included)."""
     target = db.session
     if not event.contains(target, "before_flush", _tag_trial_rows):
         event.listen(target, "before_flush", _tag_trial_rows, insert=True)

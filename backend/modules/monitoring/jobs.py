@@ -6,14 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from backend.core.jobs import BackgroundJob
-from backend.core.schedule import Periodic, register
+from backend.core.schedule import Periodic
 
 from . import reports, scores, services
-
-register(Periodic("monitoring_event_scan", "backend.modules.monitoring.jobs.scan_new_events", 60))
-register(Periodic("monitoring_periodic_scan", "backend.modules.monitoring.jobs.scan_periodic", 3600))
-register(Periodic("monitoring_compile_reports", "backend.modules.monitoring.jobs.compile_reports", 3600))
-register(Periodic("monitoring_scores_nightly", "backend.modules.monitoring.jobs.recompute_scores", 86400))
 
 
 def scan_new_events() -> dict[str, Any]:
@@ -34,3 +29,11 @@ def recompute_scores() -> dict[str, int]:
 
 def run_scan(job: BackgroundJob, since: str, until: str, rules: list[str] | None = None) -> dict[str, Any]:
     return services.run_scan(datetime.fromisoformat(since), datetime.fromisoformat(until), rules)
+
+
+PERIODIC = (
+    Periodic("monitoring_event_scan", scan_new_events, 60),
+    Periodic("monitoring_periodic_scan", scan_periodic, 3600),
+    Periodic("monitoring_compile_reports", compile_reports, 3600),
+    Periodic("monitoring_scores_nightly", recompute_scores, 86400),
+)

@@ -10,7 +10,6 @@ from backend.core.access import AUTHENTICATED, PUBLIC, Role
 from backend.core.api import Blueprint, current_actor
 from backend.core.pagination import page_schema
 
-from . import jobs as _jobs  # noqa: F401  (registers the periodic scans, report compilation and scores)
 from . import report_export, reports, scores, services, stats, tracking
 from .schemas import (
     AcknowledgeSchema,

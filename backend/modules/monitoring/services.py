@@ -12,7 +12,7 @@ from backend.core.errors import ValidationFailed
 from backend.core.jobs import enqueue
 from backend.core.timeutil import today, utcnow
 
-from . import scores
+from . import jobs, scores
 from .sqlutil import local_midnight
 from .warnings import engine
 
@@ -64,7 +64,7 @@ def request_scan(actor: Actor, rules: list[str] | None, since: datetime | None, 
         raise ValidationFailed("scan_window_invalid", details={"fields": {"since": ["时间范围无效"]}})
     with unit_of_work() as uow:
         job = enqueue(
-            "backend.modules.monitoring.jobs.run_scan",
+            jobs.run_scan,
             since=start.isoformat(),
             until=end.isoformat(),
             rules=rules,

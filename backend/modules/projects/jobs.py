@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.core.schedule import Periodic, register
+from backend.core.schedule import Periodic
 
 from .services import checkin
 
@@ -14,4 +14,4 @@ def close_stale_visits() -> dict[str, int]:
     return {"closed": checkin.close_stale_visits()}
 
 
-register(Periodic("close_stale_visits", "backend.modules.projects.jobs.close_stale_visits", SWEEP_EVERY_SECONDS))
+PERIODIC = (Periodic("close_stale_visits", close_stale_visits, SWEEP_EVERY_SECONDS),)

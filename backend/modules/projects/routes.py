@@ -14,7 +14,6 @@ from backend.core.api import Blueprint, current_actor
 from backend.core.pagination import page_schema
 
 from . import catalogue
-from . import jobs as _jobs  # noqa: F401  (registers the sweep that closes visits left open)
 from .schemas import (
     CancelSchema,
     CatalogueQuerySchema,

@@ -25,6 +25,7 @@ from backend.core.images import ImageRejected, validate_image
 from backend.core.jobs import enqueue
 from backend.core.timeutil import utcnow
 
+from . import jobs
 from .common import practitioner_event
 from .models import FaceEnrolment, Practitioner
 from .practitioners import consent_in_force, refresh_identity
@@ -86,9 +87,7 @@ def request_face_enrolment(actor: Actor, photo: bytes) -> FaceEnrolment:
             practitioner.face_status = "pending"
             practitioner.face_fail_reason = None
         db.session.flush()
-        enqueue(
-            "backend.modules.realname.jobs.enrol_face", queue="biometrics", max_attempts=3, enrolment_id=enrolment.id
-        )
+        enqueue(jobs.enrol_face, queue="biometrics", max_attempts=3, enrolment_id=enrolment.id)
         enrolment_id = enrolment.id
         uow.commit()
     # Inline jobs have run by now (tests, embedded mode); with RQ the row is still pending.

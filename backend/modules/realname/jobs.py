@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from backend.core.jobs import BackgroundJob
-from backend.core.schedule import Periodic, register
+from backend.core.schedule import Periodic
 
 from . import services
 
 DAY_SECONDS = 24 * 3600
-
-register(Periodic("realname_daily_recheck", "backend.modules.realname.jobs.daily_recheck", DAY_SECONDS))
 
 
 def enrol_face(job: BackgroundJob, enrolment_id: int) -> dict[str, Any]:
@@ -23,3 +21,6 @@ def enrol_face(job: BackgroundJob, enrolment_id: int) -> dict[str, Any]:
 def daily_recheck() -> None:
     """Periodic: certificates expire and calibrations lapse, so conditions are re-evaluated every day."""
     services.daily_recheck()
+
+
+PERIODIC = (Periodic("realname_daily_recheck", daily_recheck, DAY_SECONDS),)

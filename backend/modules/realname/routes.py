@@ -19,7 +19,7 @@ from backend.core.files import StoredFile
 from backend.core.pagination import page_schema
 from backend.core.schemas import BaseSchema
 
-from . import jobs, services  # noqa: F401  (jobs registers the daily task)
+from . import services
 from .schemas import (
     AltIdentityApproveSchema,
     AltIdentityRequestSchema,

@@ -26,7 +26,6 @@ from backend.core.errors import Conflict, NotFound
 from backend.core.files import StoredFile, store_image
 from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
-from backend.core.schedule import Periodic, register
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.accounts.models import User
@@ -34,6 +33,7 @@ from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname import queries
 from backend.modules.realname.models import Organization, Practitioner
 
+from . import jobs
 from .common import LocationCheck, check_location, get_or_not_found, project_fence, require_covers
 from .models import SpotCheck, SpotCheckBatch
 
@@ -143,7 +143,7 @@ def _new_check(actor: Actor, visit: SiteVisit, deadline: datetime, batch_id: int
     db.session.add(check)
     db.session.flush()
     _timeline(check, "spot_check.issued", f"实时抽查已发起，须于 {to_local(deadline):%H:%M} 前完成现场核验")
-    enqueue("backend.modules.supervision.jobs.notify_spot_check", queue="notifications", spot_check_id=check.id)
+    enqueue(jobs.notify_spot_check, queue="notifications", spot_check_id=check.id)
     return check
 
 
@@ -411,9 +411,6 @@ def expire_overdue() -> int:
         expired += len(ids)
         if len(ids) < EXPIRY_BATCH:
             return expired
-
-
-register(Periodic("expire_spot_checks", "backend.modules.supervision.spot_checks.expire_overdue", 60))
 
 
 # --- reads --------------------------------------------------------------------------------------------
