@@ -22,7 +22,7 @@ SUPERVISORS = [
 def _accounts() -> list[str]:
     from backend.core.crypto import phone_hash
     from backend.core.db import unit_of_work
-    from backend.modules.accounts.models import SupervisorAssignment, User
+    from backend.modules.accounts.queries import SupervisorAssignment, User
     from backend.modules.accounts.services import _activate_assignment, create_corps_admin
 
     create_corps_admin(CORPS_ADMIN_PHONE, "总队 张管理")

@@ -15,9 +15,8 @@ from backend.core.db import db
 from backend.core.errors import Conflict
 from backend.core.signing import build_qr_payload, document_claims
 from backend.core.timeutil import to_local
-from backend.modules.projects.models import MaintenancePlan, Project, SiteVisit
-from backend.modules.realname.models import Organization, Practitioner
-from backend.modules.realname.queries import engineer_certificate
+from backend.modules.projects.queries import MaintenancePlan, Project, SiteVisit
+from backend.modules.realname.queries import Organization, Practitioner, engineer_certificate
 
 from .keys import signing_keys
 from .models import NOTICE_TOKEN_TYPE, ConclusionDocument

@@ -17,9 +17,14 @@ from backend.core.messages import message_for
 from backend.core.timeutil import local_day_bounds
 from backend.modules.feedback.queries import feedback_for_period
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import Defect, Project, SiteVisit
-from backend.modules.realname.models import Organization, Practitioner
-from backend.modules.realname.queries import active_employment, employed_by, is_registered_engineer
+from backend.modules.projects.queries import Defect, Project, SiteVisit
+from backend.modules.realname.queries import (
+    Organization,
+    Practitioner,
+    active_employment,
+    employed_by,
+    is_registered_engineer,
+)
 
 from .models import SIGNER_ROLES, ConclusionDocument
 

@@ -21,10 +21,12 @@ from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.feedback.services import on_feedback_settled
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import Project, ProjectMember
+from backend.modules.projects.queries import Project, ProjectMember
 from backend.modules.projects.services.common import missing_for_practice
-from backend.modules.realname.models import Employment, Organization, Practitioner
 from backend.modules.realname.queries import (
+    Employment,
+    Organization,
+    Practitioner,
     engineer_certificate,
     has_alternative_identity,
     practitioner_for_user,

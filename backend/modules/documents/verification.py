@@ -22,8 +22,8 @@ from backend.core.errors import ValidationFailed
 from backend.core.files import MAX_DOCUMENT_BYTES, PDF_MAGIC
 from backend.core.messages import message_for
 from backend.core.signing import TokenInvalid, digest_claim, token_from_payload
-from backend.modules.projects.models import Project, SiteVisit
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.projects.queries import Project, SiteVisit
+from backend.modules.realname.queries import Organization, Practitioner
 
 from .keys import signing_keys
 from .models import DOC_STATUSES, NOTICE_TOKEN_TYPE, SIGNER_ROLES, TOKEN_TYPES, ConclusionDocument

@@ -168,7 +168,7 @@ def export_file(actor: Actor, job_id: int) -> tuple[Path, str, str]:
 
 def _actor_of(user_id: int) -> Actor:
     """The exporter as they are now (a role or permission revoked since the request stops the export)."""
-    from backend.modules.accounts.models import User
+    from backend.modules.accounts.queries import User
     from backend.modules.accounts.services import actor_for
 
     user = db.session.get(User, user_id)

@@ -14,14 +14,14 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.timeutil import utcnow
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import (
+from backend.modules.projects.queries import (
     DEFECT_SEVERITIES,
     RECORD_RESULTS,
     Defect,
     Project,
     RepairRecord,
 )
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner
 
 from .links import read_link_token
 from .models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback

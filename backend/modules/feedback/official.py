@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from backend.core.db import db, unit_of_work
 from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
-from backend.modules.projects.models import Project
+from backend.modules.projects.queries import Project
 
 from .links import feedback_page_path, public_base_url, read_binding_scene
 from .models import Feedback, OfficialFollower, OfficialMessage

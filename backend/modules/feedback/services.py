@@ -22,8 +22,8 @@ from backend.core.pagination import Page, keyset_page
 from backend.core.timeline import append_event
 from backend.core.timeutil import month_bounds, to_local, today, utcnow
 from backend.core.validators import mask_phone
-from backend.modules.projects.models import SERVICE_TYPES, Defect, PlanItem, Project, SiteVisit, WorkRecord
-from backend.modules.realname.models import Organization
+from backend.modules.projects.queries import SERVICE_TYPES, Defect, PlanItem, Project, SiteVisit, WorkRecord
+from backend.modules.realname.queries import Organization
 
 from .links import binding_scene, feedback_url
 from .models import Feedback, FeedbackVisit, OfficialFollower, OfficialMessage

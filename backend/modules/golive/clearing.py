@@ -29,7 +29,7 @@ from backend.core.db import after_commit, db, unit_of_work
 from backend.core.errors import Conflict, ValidationFailed
 from backend.core.files import path_for
 from backend.core.timeline import GENESIS, TimelineEvent, TimelineHead, append_event, compute_hash, verify_chain
-from backend.modules.accounts.models import User, UserRole
+from backend.modules.accounts.queries import User, UserRole
 from backend.modules.accounts.services import revoke_role
 
 from .models import TrialJob

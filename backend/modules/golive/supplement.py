@@ -17,9 +17,9 @@ from backend.core.access import Role
 from backend.core.db import db
 from backend.core.jurisdictions import DISTRICTS
 from backend.core.outbox import record_outbox
-from backend.modules.accounts.models import User, UserRole
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Organization
+from backend.modules.accounts.queries import User, UserRole
+from backend.modules.projects.queries import Project
+from backend.modules.realname.queries import Organization
 
 MISSING_NAMES = {
     "coordinates": "项目坐标（含电子围栏）",

@@ -22,13 +22,10 @@ from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, today, utcnow
-from backend.modules.documents.models import ConclusionDocument
-from backend.modules.feedback.models import Feedback
 from backend.modules.projects.catalogue import is_month_key
-from backend.modules.projects.models import Defect, Project, SiteVisit
-from backend.modules.realname.models import Organization
 
 from .models import MonitoringWarning, MonthlyReport
+from .readmodel import ConclusionDocument, Defect, Feedback, Organization, Project, SiteVisit
 from .sqlutil import empty_list, month_key, month_span, shift_month
 from .tracking import track, tracked_projects
 from .warnings.reports import due_date, orgs_reporting

@@ -29,13 +29,20 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import decode_cursor, encode_cursor
 from backend.core.timeutil import today, utcnow
-from backend.modules.feedback.models import Feedback, FeedbackVisit
-from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.conditions import MONITORED_STATUSES
-from backend.modules.realname.models import Employment, Organization, Practitioner
-from backend.modules.supervision.models import Penalty, SpotCheck
 
 from .models import MonitoringWarning, MonthlyReport, Score
+from .readmodel import (
+    Employment,
+    Feedback,
+    FeedbackVisit,
+    Organization,
+    Penalty,
+    Practitioner,
+    Project,
+    SiteVisit,
+    SpotCheck,
+)
 from .sqlutil import empty_list, month_key
 
 DEFAULTS: dict[str, Any] = {

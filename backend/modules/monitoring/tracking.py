@@ -22,9 +22,8 @@ from backend.core.errors import Forbidden, NotFound, ValidationFailed
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeutil import to_local
 from backend.modules.projects.catalogue import is_month_key, required_per_month
-from backend.modules.projects.models import MaintenancePlan, PlanItem, Project, WorkRecord
-from backend.modules.realname.models import Organization
 
+from .readmodel import MaintenancePlan, Organization, PlanItem, Project, WorkRecord
 from .sqlutil import first_day, last_day, lists_value, month_span
 
 # Projects whose plan is being carried out (a registered project has not started; a cancelled one stopped).

@@ -12,7 +12,7 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
 from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
-from backend.modules.accounts.models import User
+from backend.modules.accounts.queries import User
 
 from .models import Employment, IntegrityEvidence, Organization, Practitioner
 from .queries import active_employment

@@ -24,7 +24,7 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict
 from backend.core.pdf import register_cjk_font
 from backend.core.timeutil import today
-from backend.modules.accounts.models import User
+from backend.modules.accounts.queries import User
 from backend.modules.accounts.services import actor_for
 
 from . import services

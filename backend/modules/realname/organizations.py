@@ -30,7 +30,7 @@ from backend.core.validators import (
     normalize_credit_code,
     normalize_id_number,
 )
-from backend.modules.accounts.models import User, UserRole
+from backend.modules.accounts.queries import User, UserRole
 from backend.modules.accounts.services import grant_role, revoke_role, user_by_phone
 
 from .common import (

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeutil import today
-from backend.modules.documents.models import DOC_TYPE_FOR_SERVICE, DOC_TYPES, ConclusionDocument
-from backend.modules.projects.models import Project
+from backend.modules.documents.queries import DOC_TYPE_FOR_SERVICE, DOC_TYPES, ConclusionDocument
+from backend.modules.projects.queries import Project
 from backend.modules.projects.services.common import change_status
 
 from .common import CREATED, UNCHANGED, Checker, Column, Kind, ProjectRef, choices, invalid, local_midnight, project_ref

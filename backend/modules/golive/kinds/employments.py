@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.timeutil import to_local, today
 from backend.core.validators import mask_phone
-from backend.modules.accounts.models import User
+from backend.modules.accounts.queries import User
 from backend.modules.realname import queries
-from backend.modules.realname.models import POSITIONS, Certificate, Employment, Organization, Practitioner
+from backend.modules.realname.queries import POSITIONS, Certificate, Employment, Organization, Practitioner
 
 from .common import CREATED, UNCHANGED, Checker, Column, Kind, OrgRef, Refs, choices, invalid, local_midnight
 from .run import Context, known_org, known_person

@@ -10,11 +10,11 @@ from backend.core.access import Role
 from backend.core.crypto import id_number_hash, phone_hash
 from backend.core.db import db
 from backend.core.validators import mask_name
-from backend.modules.accounts.models import User
+from backend.modules.accounts.queries import User
 from backend.modules.accounts.services import grant_role
 from backend.modules.realname import queries
-from backend.modules.realname.models import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner
 from backend.modules.realname.practitioners import check_certificate, check_registry_identity
+from backend.modules.realname.queries import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner
 
 from .common import CREATED, UNCHANGED, Checker, Column, Kind, PersonRef, choices, invalid
 from .run import Context, user_for_phone

@@ -12,11 +12,11 @@ from backend.core.crypto import phone_hash
 from backend.core.db import db
 from backend.core.timeutil import today
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import SERVICE_TYPES, Project, ProjectMember
+from backend.modules.projects.queries import SERVICE_TYPES, Project, ProjectMember
 from backend.modules.projects.services.common import SERVICE_ORG_TYPES
 from backend.modules.projects.services.registration import MAX_CONTRACT_YEARS
 from backend.modules.realname import queries
-from backend.modules.realname.models import Practitioner
+from backend.modules.realname.queries import Practitioner
 
 from .. import supplement
 from .common import (

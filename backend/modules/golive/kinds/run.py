@@ -10,10 +10,10 @@ from typing import Any
 
 from backend.core.crypto import phone_hash
 from backend.core.db import db
-from backend.modules.accounts.models import User
-from backend.modules.projects.models import Project
+from backend.modules.accounts.queries import User
+from backend.modules.projects.queries import Project
 from backend.modules.realname.conditions import refresh_conditions
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner
 
 from ..events import PendingEvent, append_many
 from .common import Kind, OrgRef, PersonRef, ProjectRef, Refs, invalid

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeline import TimelineEvent
-from backend.modules.documents.models import ConclusionDocument
-from backend.modules.realname.models import Practitioner
 
+from ..readmodel import ConclusionDocument, Practitioner
 from ..sqlutil import local_day_key
 from .registry import Detection, Settings, Window, group, rule
 

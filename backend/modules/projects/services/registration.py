@@ -21,7 +21,7 @@ from backend.core.messages import message_for
 from backend.core.timeutil import now as local_now
 from backend.core.validators import credit_code_error, is_valid_cn_mobile, normalize_cn_mobile, normalize_credit_code
 from backend.modules.realname import queries
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner
 
 from .. import catalogue
 from ..models import SERVICE_TYPES, Project, ProjectMember, SiteVisit

@@ -9,7 +9,7 @@ from backend.core.access import Actor
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict
 from backend.modules.realname import queries
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner
 
 from ..models import SERVICE_TYPES, Project, SiteVisit
 from .common import change_status, load_project, require_manage
