@@ -41,3 +41,14 @@ def test_monitoring_reads_other_modules_through_its_read_model() -> None:
         and any(m != "monitoring" for m in TABLES_IMPORT.findall(path.read_text(encoding="utf-8")))
     ]
     assert offenders == []
+
+
+def test_users_are_created_only_by_accounts() -> None:
+    """Other modules call accounts.services (create_user, create_users, ensure_user_for_phone)."""
+    accounts = BACKEND / "modules" / "accounts"
+    offenders = [
+        path.relative_to(BACKEND.parent).as_posix()
+        for path in sorted(BACKEND.rglob("*.py"))
+        if accounts not in path.parents and re.search(r"\b(User|UserRole)\(", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

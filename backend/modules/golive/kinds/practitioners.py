@@ -11,7 +11,7 @@ from backend.core.crypto import id_number_hash, phone_hash
 from backend.core.db import db
 from backend.core.validators import mask_name
 from backend.modules.accounts.queries import User
-from backend.modules.accounts.services import grant_role
+from backend.modules.accounts.services import create_users, grant_role
 from backend.modules.realname import queries
 from backend.modules.realname.practitioners import check_certificate, check_registry_identity
 from backend.modules.realname.queries import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner
@@ -84,17 +84,16 @@ def _certificate(person: Practitioner, cert: CertificateRow) -> Certificate:
 
 def _create_accounts(ctx: Context, rows: list[PractitionerRow]) -> None:
     """The login accounts of the batch's new people, in one statement (each needs its id before its row)."""
-    made: dict[str, User] = {}
+    wanted: dict[str, PractitionerRow] = {}
     for row in rows:
         hashed = id_number_hash(row.id_number)
         key = phone_hash(row.phone)
         claimed = row.certificate and ctx.refs.holders.get((row.certificate.kind, row.certificate.cert_no))
-        if ctx.refs.people.get(hashed) or ctx.refs.users.get(key) or key in made or claimed not in (None, hashed):
+        if ctx.refs.people.get(hashed) or ctx.refs.users.get(key) or key in wanted or claimed not in (None, hashed):
             continue
-        made[key] = User(phone=row.phone, phone_hash=key, display_name=row.name, roles=[])
+        wanted[key] = row
+    made: dict[str, User] = dict(zip(wanted, create_users((r.phone, r.name) for r in wanted.values()), strict=True))
     if made:
-        db.session.add_all(made.values())
-        db.session.flush()
         ctx.refs.users.update(made)
         ctx.accounts_made.update(made)
 

@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.core.crypto import phone_hash
 from backend.core.db import db
 from backend.modules.accounts.queries import User
+from backend.modules.accounts.services import create_user
 from backend.modules.projects.queries import Project
 from backend.modules.realname.conditions import refresh_conditions
 from backend.modules.realname.queries import Organization, Practitioner
@@ -106,9 +106,7 @@ def user_for_phone(ctx: Context, phone: str, name: str) -> tuple[User, bool]:
         if not user.display_name:
             user.display_name = name
         return user, True
-    user = User(phone=phone, phone_hash=phone_hash(phone), display_name=name, roles=[])
-    db.session.add(user)
-    db.session.flush()
+    user = create_user(phone, name)
     ctx.refs.users[user.phone_hash] = user
     return user, False
 
