@@ -7,7 +7,13 @@ module."""
 
 from __future__ import annotations
 
+from backend.core.db import db
+
 # Tables other modules may select from and join (read-only outside this module).
 from .models import SupervisorAssignment as SupervisorAssignment
 from .models import User as User
 from .models import UserRole as UserRole
+
+
+def user_by_id(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id)

@@ -21,14 +21,15 @@ from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.feedback.services import on_feedback_settled
 from backend.modules.projects import catalogue
-from backend.modules.projects.queries import Project, ProjectMember
+from backend.modules.projects.queries import Project, ProjectMember, project_by_id
 from backend.modules.projects.services.common import missing_for_practice
 from backend.modules.realname.queries import (
     Employment,
-    Organization,
     Practitioner,
     engineer_certificate,
     has_alternative_identity,
+    organization_by_id,
+    practitioner_by_id,
     practitioner_for_user,
     require_practitioner,
     verify_face,
@@ -66,7 +67,7 @@ def verification_url() -> str:
 
 
 def project_or_404(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
+    project = project_by_id(project_id)
     if project is None:
         raise NotFound("project_not_found")
     return project
@@ -410,7 +411,7 @@ def reevaluate_project(project_id: int) -> list[int]:
 
 
 def _signer_view(signature: DocumentSignature) -> SignerView:
-    practitioner = db.session.get(Practitioner, signature.practitioner_id)
+    practitioner = practitioner_by_id(signature.practitioner_id)
     image = db.session.get(StoredFile, signature.signature_file_id)
     assert practitioner is not None and image is not None
     return SignerView(
@@ -425,7 +426,7 @@ def _signer_view(signature: DocumentSignature) -> SignerView:
 def build_view(document: ConclusionDocument) -> ConclusionView:
     """Everything the PDF states, from the document's snapshot and the signatures; the QR comes later."""
     project = project_or_404(document.project_id)
-    org = db.session.get(Organization, document.org_id)
+    org = organization_by_id(document.org_id)
     assert org is not None and document.issued_at is not None
     lead, technical = (document.signature_for(role) for role in SIGNER_ROLES)
     assert lead is not None and technical is not None

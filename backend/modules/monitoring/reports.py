@@ -25,7 +25,7 @@ from backend.core.timeutil import to_local, today, utcnow
 from backend.modules.projects.catalogue import is_month_key
 
 from .models import MonitoringWarning, MonthlyReport
-from .readmodel import ConclusionDocument, Defect, Feedback, Organization, Project, SiteVisit
+from .readmodel import ConclusionDocument, Defect, Feedback, Organization, Project, SiteVisit, organization_by_id
 from .sqlutil import empty_list, month_key, month_span, shift_month
 from .tracking import track, tracked_projects
 from .warnings.reports import due_date, orgs_reporting
@@ -307,7 +307,7 @@ def compile_due(on: date | None = None) -> list[int]:
     compiled = []
     for org_id in org_ids:
         with unit_of_work() as uow:
-            org = db.session.get(Organization, org_id)
+            org = organization_by_id(org_id)
             assert org is not None
             try:
                 report = _compile(org, month)
@@ -320,7 +320,7 @@ def compile_due(on: date | None = None) -> list[int]:
 
 
 def _org_for_manager(actor: Actor, org_id: int) -> Organization:
-    org = db.session.get(Organization, org_id)
+    org = organization_by_id(org_id)
     if org is None:
         raise NotFound("org_not_found")
     if org.id not in actor.org_ids:

@@ -42,6 +42,8 @@ from .readmodel import (
     Project,
     SiteVisit,
     SpotCheck,
+    organization_by_id,
+    practitioner_by_id,
 )
 from .sqlutil import empty_list, month_key
 
@@ -446,7 +448,7 @@ def _current(kind: str, subject_id: int) -> Score:
 
 
 def org_score(actor: Actor, org_id: int) -> ScoreView:
-    org = db.session.get(Organization, org_id)
+    org = organization_by_id(org_id)
     if org is None:
         raise NotFound("org_not_found")
     if org.id not in actor.org_ids and not actor.covers(org.district_code, org.special_zone):
@@ -455,7 +457,7 @@ def org_score(actor: Actor, org_id: int) -> ScoreView:
 
 
 def practitioner_score(actor: Actor, practitioner_id: int) -> ScoreView:
-    practitioner = db.session.get(Practitioner, practitioner_id)
+    practitioner = practitioner_by_id(practitioner_id)
     if practitioner is None:
         raise NotFound("practitioner_not_found")
     places = _practitioner_places([practitioner.id])

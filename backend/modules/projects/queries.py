@@ -7,6 +7,8 @@ add or change their rows from outside this module."""
 
 from __future__ import annotations
 
+from backend.core.db import db
+
 # Labels other modules show (service types, record results, defect severities).
 from .models import DEFECT_SEVERITIES as DEFECT_SEVERITIES
 from .models import RECORD_RESULTS as RECORD_RESULTS
@@ -21,3 +23,7 @@ from .models import ProjectMember as ProjectMember
 from .models import RepairRecord as RepairRecord
 from .models import SiteVisit as SiteVisit
 from .models import WorkRecord as WorkRecord
+
+
+def project_by_id(project_id: int) -> Project | None:
+    return db.session.get(Project, project_id)

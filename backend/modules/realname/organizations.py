@@ -30,7 +30,7 @@ from backend.core.validators import (
     normalize_credit_code,
     normalize_id_number,
 )
-from backend.modules.accounts.queries import User, UserRole
+from backend.modules.accounts.queries import User, UserRole, user_by_id
 from backend.modules.accounts.services import ensure_user_for_phone, grant_role, revoke_role
 
 from .common import (
@@ -604,7 +604,7 @@ def remove_org_admin(actor: Actor, org_id: int, user_id: int) -> None:
         org = org_for_manager(actor, org_id)
         if user_id == org.legal_rep_user_id:
             raise Conflict("cannot_remove_legal_rep")
-        user = db.session.get(User, user_id)
+        user = user_by_id(user_id)
         if user is None or not any(r.role == Role.ORG_ADMIN and r.org_id == org.id for r in user.roles):
             raise NotFound("org_admin_not_found")
         revoke_role(user, Role.ORG_ADMIN, org_id=org.id)

@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 ENGINEER_KINDS = ("engineer_1", "engineer_2")
 
 
+def organization_by_id(org_id: int) -> Organization | None:
+    return db.session.get(Organization, org_id)
+
+
+def practitioner_by_id(practitioner_id: int) -> Practitioner | None:
+    return db.session.get(Practitioner, practitioner_id)
+
+
 def practitioner_for_user(user_id: int | None) -> Practitioner | None:
     if user_id is None:
         return None

@@ -14,7 +14,7 @@ from backend.modules.accounts.queries import User
 from backend.modules.accounts.services import create_users, grant_role
 from backend.modules.realname import queries
 from backend.modules.realname.practitioners import check_certificate, check_registry_identity
-from backend.modules.realname.queries import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner
+from backend.modules.realname.queries import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner, practitioner_by_id
 
 from .common import CREATED, UNCHANGED, Checker, Column, Kind, PersonRef, choices, invalid
 from .run import Context, user_for_phone
@@ -192,7 +192,7 @@ class Practitioners(Kind[PractitionerRow]):
             # People who registered themselves declare their own certificates; only imported people get more here.
             if cert is None or holder is not None or not ref.imported:
                 return UNCHANGED
-        person = pending or (db.session.get(Practitioner, ref.id) if ref else _new_practitioner(ctx, row, hashed))
+        person = pending or (practitioner_by_id(ref.id) if ref else _new_practitioner(ctx, row, hashed))
         assert person is not None
         if cert is not None and holder is None:
             certificate = _certificate(person, cert)

@@ -11,7 +11,7 @@ from typing import Any
 from backend.core.db import db
 from backend.modules.accounts.queries import User
 from backend.modules.accounts.services import create_user
-from backend.modules.projects.queries import Project
+from backend.modules.projects.queries import Project, project_by_id
 from backend.modules.realname.conditions import refresh_conditions
 from backend.modules.realname.queries import Organization, Practitioner
 
@@ -114,7 +114,7 @@ def user_for_phone(ctx: Context, phone: str, name: str) -> tuple[User, bool]:
 def history_events(ctx: Context) -> None:
     """One timeline entry per project for the visits and documents a batch added to it."""
     for project_id, counts in sorted(ctx.history.items()):
-        project = db.session.get(Project, project_id)
+        project = project_by_id(project_id)
         assert project is not None
         parts = [f"现场签到 {counts['visits']} 次"] if counts.get("visits") else []
         parts += [f"书面结论文件 {counts['documents']} 份"] if counts.get("documents") else []
