@@ -25,7 +25,7 @@ from backend.modules.realname.queries import (
 from .keys import signing_keys
 from .models import NOTICE_TOKEN_TYPE, ConclusionDocument
 from .rendering import MaintenanceNoticeView, render_maintenance_notice_pdf
-from .services import project_or_404, require_project_reader, verification_url
+from .services.common import project_or_404, require_project_reader, verification_url
 
 
 def latest_maintenance_visit(project_id: int) -> SiteVisit | None:
