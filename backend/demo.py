@@ -22,8 +22,8 @@ SUPERVISORS = [
 def _accounts() -> list[str]:
     from backend.core.crypto import phone_hash
     from backend.core.db import unit_of_work
-    from backend.modules.accounts.models import SupervisorAssignment, User
-    from backend.modules.accounts.services import _activate_assignment, create_corps_admin
+    from backend.modules.accounts.queries import SupervisorAssignment
+    from backend.modules.accounts.services import _activate_assignment, create_corps_admin, create_user, user_by_phone
 
     create_corps_admin(CORPS_ADMIN_PHONE, "总队 张管理")
     with unit_of_work() as uow:
@@ -39,12 +39,7 @@ def _accounts() -> list[str]:
         # Demo accounts are usable at once: create their users so the roles are active before first login.
         db.session.flush()
         for phone in [CORPS_ADMIN_PHONE] + [s[0] for s in SUPERVISORS]:
-            ph = phone_hash(phone)
-            user = db.session.scalar(sa.select(User).where(User.phone_hash == ph))
-            if user is None:
-                user = User(phone=phone, phone_hash=ph)
-                db.session.add(user)
-                db.session.flush()
+            user = user_by_phone(phone) or create_user(phone)
             _activate_assignment(user)
         uow.commit()
     return [f"总队管理员 {CORPS_ADMIN_PHONE}"] + [f"{name} {phone}（{j}）" for phone, name, j, _ in SUPERVISORS]

@@ -419,7 +419,7 @@ def confirm_month_feedback(world: World, rating: int = 5, openid: str = CONTACT_
 
 def sign_both(document_id: int, world: World) -> Any:
     """Both engineers sign after a face check on a new capture of their enrolled face."""
-    from backend.modules.documents import services
+    from backend.modules.documents.services import signing
 
-    services.sign(actor_of(world.lead.login), document_id, "face", face_photo("obama2.jpg"))
-    return services.sign(actor_of(world.tech.login), document_id, "face", recaptured("biden.jpg"))
+    signing.sign(actor_of(world.lead.login), document_id, "face", face_photo("obama2.jpg"))
+    return signing.sign(actor_of(world.tech.login), document_id, "face", recaptured("biden.jpg"))

@@ -19,9 +19,10 @@ from backend.core.files import StoredFile
 from backend.core.signing import digest_claim, token_from_payload
 from backend.core.timeline import TimelineEvent
 from backend.core.timeutil import utcnow
-from backend.modules.documents import notice, services
+from backend.modules.documents import notice
 from backend.modules.documents.keys import signing_keys
 from backend.modules.documents.models import ConclusionDocument
+from backend.modules.documents.services import drafts, effectiveness, revocation, signing
 from backend.modules.feedback import services as feedback_services
 from backend.modules.realname.models import Employment
 from tests.builders.accounts import actor_of, make_user
@@ -30,7 +31,7 @@ from tests.documents.builders import confirm_month_feedback, make_practitioner, 
 
 
 def draft(world: Any) -> ConclusionDocument:
-    return services.create_draft(actor_of(world.admin), world.project.id, *month_period(world.year, world.month))
+    return drafts.create_draft(actor_of(world.admin), world.project.id, *month_period(world.year, world.month))
 
 
 def month_period(year: int, month: int) -> tuple[Any, Any]:
@@ -77,9 +78,9 @@ def test_document_takes_effect_with_every_rule_met_and_is_rendered_with_a_signed
     confirm_month_feedback(world)
     document = draft(world)
 
-    after_first = services.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
+    after_first = signing.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
     assert after_first.status == "draft"
-    document = services.sign(actor_of(world.tech.login), document.id, "face", recaptured("biden.jpg"))
+    document = signing.sign(actor_of(world.tech.login), document.id, "face", recaptured("biden.jpg"))
 
     assert document.status == "effective", document.block_reasons
     assert document.block_reasons == [] and document.flags == []
@@ -122,7 +123,7 @@ def test_visit_with_failed_face_check_does_not_count_as_on_site(ctx: Any) -> Non
 def test_every_unmet_reason_is_listed(ctx: Any) -> None:
     world = make_world(lead_on_site=False, tech_on_site=False)
     document = draft(world)
-    services.update_draft(
+    drafts.update_draft(
         actor_of(world.admin),
         document.id,
         items=[
@@ -145,7 +146,7 @@ def test_every_unmet_reason_is_listed(ctx: Any) -> None:
         sa.update(Employment).where(Employment.practitioner_id == world.lead.practitioner.id).values(status="ended")
     )
     db.session.commit()
-    document = services.reevaluate(actor_of(world.admin), document.id)
+    document = effectiveness.reevaluate(actor_of(world.admin), document.id)
     assert {"org_suspended", "org_conditions_unmet", "project_lead_not_employed"} <= reasons(document)
     assert len(document.block_reasons) == 7
 
@@ -157,7 +158,7 @@ def test_item_marked_passed_over_an_open_defect_blocks(ctx: Any) -> None:
     confirm_month_feedback(world)
     document = draft(world)
     items = [{**item, "result": "合格"} for item in document.items]
-    services.update_draft(actor_of(world.admin), document.id, items=items, refresh_defects=True)
+    drafts.update_draft(actor_of(world.admin), document.id, items=items, refresh_defects=True)
     document = sign_both(document.id, world)
     assert reasons(document) == {"item_passed_with_open_defect"}
     (clash,) = document.block_reasons[0]["details"]["items"]
@@ -224,7 +225,7 @@ def test_face_mismatch_refuses_the_signature_and_keeps_the_attempt(ctx: Any) -> 
     world = make_world()
     document = draft(world)
     with pytest.raises(ValidationFailed) as caught:
-        services.sign(actor_of(world.lead.login), document.id, "face", face_photo("biden.jpg"))
+        signing.sign(actor_of(world.lead.login), document.id, "face", face_photo("biden.jpg"))
     assert caught.value.code == "signature_face_mismatch"
     assert caught.value.details["distance"] > 0.5
     db.session.expire_all()
@@ -237,15 +238,15 @@ def test_signing_needs_a_photo_or_an_approved_alternative(ctx: Any) -> None:
     world = make_world()
     document = draft(world)
     with pytest.raises(ValidationFailed) as caught:
-        services.sign(actor_of(world.lead.login), document.id, "face", None)
+        signing.sign(actor_of(world.lead.login), document.id, "face", None)
     assert caught.value.code == "signature_photo_required"
     with pytest.raises(Forbidden) as refused:
-        services.sign(actor_of(world.lead.login), document.id, "alternative", None)
+        signing.sign(actor_of(world.lead.login), document.id, "alternative", None)
     assert refused.value.code == "alternative_identity_not_approved"
 
     world.lead.practitioner.alt_identity_approved_at = utcnow()
     db.session.commit()
-    signed = services.sign(actor_of(world.lead.login), document.id, "alternative", None)
+    signed = signing.sign(actor_of(world.lead.login), document.id, "alternative", None)
     (signature,) = signed.signatures
     assert signature.identity_method == "alternative" and signature.face_distance is None
 
@@ -255,19 +256,19 @@ def test_only_the_two_signers_sign_and_each_once(ctx: Any) -> None:
     stranger = make_practitioner(world.org, "李志强", position="engineer")
     document = draft(world)
     with pytest.raises(Forbidden) as caught:
-        services.sign(actor_of(stranger.login), document.id, "face", face_photo("obama2.jpg"))
+        signing.sign(actor_of(stranger.login), document.id, "face", face_photo("obama2.jpg"))
     assert caught.value.code == "not_a_signer"
-    services.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
+    signing.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
     with pytest.raises(Conflict) as again:
-        services.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
+        signing.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
     assert again.value.code == "already_signed"
 
 
 def test_editing_withdraws_the_signatures(ctx: Any) -> None:
     world = make_world()
     document = draft(world)
-    services.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
-    edited = services.update_draft(actor_of(world.admin), document.id, conclusion="本月维护保养已完成。")
+    signing.sign(actor_of(world.lead.login), document.id, "face", face_photo("obama2.jpg"))
+    edited = drafts.update_draft(actor_of(world.admin), document.id, conclusion="本月维护保养已完成。")
     assert edited.signatures == [] and edited.conclusion == "本月维护保养已完成。"
 
 
@@ -277,13 +278,13 @@ def test_supervisor_revokes_an_effective_document_in_its_jurisdiction(ctx: Any) 
     document = sign_both(draft(world).id, world)
     huangpu = make_user(roles=("supervisor",), jurisdiction="310101")
     with pytest.raises(Forbidden) as caught:
-        services.revoke(actor_of(huangpu), document.id, "记录与现场不符")
+        revocation.revoke(actor_of(huangpu), document.id, "记录与现场不符")
     assert caught.value.code == "out_of_jurisdiction"
     xuhui = make_user(roles=("supervisor",), jurisdiction="310104")
-    revoked = services.revoke(actor_of(xuhui), document.id, "现场检查发现维保记录与实际不符")
+    revoked = revocation.revoke(actor_of(xuhui), document.id, "现场检查发现维保记录与实际不符")
     assert revoked.status == "revoked" and revoked.revoke_reason.startswith("现场检查")
     with pytest.raises(Conflict):
-        services.revoke(actor_of(xuhui), document.id, "再次撤销")
+        revocation.revoke(actor_of(xuhui), document.id, "再次撤销")
 
 
 def test_maintenance_notice_after_a_visit(ctx: Any, tmp_path: Any) -> None:

@@ -16,7 +16,7 @@ from backend.core.timeline import TimelineEvent, TimelineHead, verify_chain
 from backend.core.timeutil import today as shanghai_today
 from backend.modules.accounts.models import SupervisorAssignment, User, UserRole
 from backend.modules.accounts.services import create_assignment
-from backend.modules.documents import services as documents
+from backend.modules.documents.services import drafts
 from backend.modules.golive import clearing, trial
 from backend.modules.golive.models import TrialJob
 from backend.modules.monitoring.models import RuleSetting
@@ -104,7 +104,7 @@ def _trial_activity(imported_org_id: int) -> dict[str, Any]:
     result = checkin.check_in(pb.actor_of(lead.login), project_id, pb.check_in_form(site), photo)
     checkin.check_out(pb.actor_of(lead.login), result.visit.id, pb.check_in_form(site))
     today = shanghai_today()
-    document = documents.create_draft(pb.org_actor(org), project_id, today.replace(day=1), today)
+    document = drafts.create_draft(pb.org_actor(org), project_id, today.replace(day=1), today)
     hired = pb.make_practitioner(imported_org_id, name="吴晓明", face=None, engineer=False)
     job = _probe_job()
     photo_file = db.session.get(SiteVisit, result.visit.id).photo_file_id

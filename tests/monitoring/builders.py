@@ -444,7 +444,7 @@ Expected = set[tuple[str, str, int]]
 def one_anomaly_per_rule(world: World) -> Expected:
     """On top of a clean month: one finding for every rule, each about its own subject. Returns the
     (rule, subject kind, subject id) pairs the scan must raise, no more and no fewer."""
-    from backend.modules.documents import services as documents
+    from backend.modules.documents.services import drafts, signing
     from backend.modules.realname import services as realname
     from backend.modules.realname.employment import EmploymentRefused
 
@@ -492,9 +492,9 @@ def one_anomaly_per_rule(world: World) -> Expected:
         expected.add((rule, "practitioner", person.id))
 
     # A conclusion document signed by a technical lead who was never on site
-    document = documents.create_draft(actor_of(org.admin), project.id, first_day(month), last_day(month))
-    documents.sign(actor_of(world.lead.login), document.id, "alternative", None)
-    documents.sign(actor_of(world.technical_lead.login), document.id, "alternative", None)
+    document = drafts.create_draft(actor_of(org.admin), project.id, first_day(month), last_day(month))
+    signing.sign(actor_of(world.lead.login), document.id, "alternative", None)
+    signing.sign(actor_of(world.technical_lead.login), document.id, "alternative", None)
     expected.add(("document_without_presence", "practitioner", world.technical_lead.id))
 
     # A second project whose monthly item nobody did

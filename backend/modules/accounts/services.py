@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -144,12 +144,7 @@ def _issue_tokens(user: User) -> TokenPair:
 
 
 def _find_or_create_user(phone: str) -> User:
-    ph = phone_hash(phone)
-    user = db.session.scalar(sa.select(User).where(User.phone_hash == ph))
-    if user is None:
-        user = User(phone=phone, phone_hash=ph)
-        db.session.add(user)
-        db.session.flush()
+    user = user_by_phone(phone) or create_user(phone)
     _activate_assignment(user)
     return user
 
@@ -479,6 +474,43 @@ def revoke_role(user: User, role: str, *, org_id: int | None = None) -> None:
 
 def user_by_phone(phone: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.phone_hash == phone_hash(phone)))
+
+
+# --- users -------------------------------------------------------------------------------------------
+# Users are created here only: other modules (an organisation's administrators, the go-live import, the demo
+# data) call these rather than adding User rows of their own. A user made before its first login is found by
+# that login, roles and all, as supervisor pre-assignments are.
+
+
+def _new_user(phone: str, display_name: str | None) -> User:
+    return User(phone=phone, phone_hash=phone_hash(phone), display_name=display_name, roles=[])
+
+
+def create_user(phone: str, display_name: str | None = None) -> User:
+    """A new account for a phone that has none (the caller has looked), flushed so it has its id."""
+    user = _new_user(phone, display_name)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_users(people: Iterable[tuple[str, str | None]]) -> list[User]:
+    """New accounts for (phone, display name) pairs that have none, in one flush (a batch import)."""
+    users = [_new_user(phone, name) for phone, name in people]
+    if users:
+        db.session.add_all(users)
+        db.session.flush()
+    return users
+
+
+def ensure_user_for_phone(phone: str, display_name: str | None = None) -> User:
+    """The account of that phone, created now if it never logged in; a missing display name is filled in."""
+    user = user_by_phone(phone)
+    if user is None:
+        return create_user(phone, display_name)
+    if display_name and not user.display_name:
+        user.display_name = display_name
+    return user
 
 
 # --- supervisor assignments (corps admin) -----------------------------------------------------------

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.timeutil import local_day_bounds, to_local
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import (
+from backend.modules.projects.queries import (
     DEFECT_SEVERITIES,
     Defect,
     MaintenancePlan,

@@ -15,14 +15,17 @@ from backend.core.db import db
 from backend.core.errors import Conflict
 from backend.core.signing import build_qr_payload, document_claims
 from backend.core.timeutil import to_local
-from backend.modules.projects.models import MaintenancePlan, Project, SiteVisit
-from backend.modules.realname.models import Organization, Practitioner
-from backend.modules.realname.queries import engineer_certificate
+from backend.modules.projects.queries import MaintenancePlan, Project, SiteVisit
+from backend.modules.realname.queries import (
+    engineer_certificate,
+    organization_by_id,
+    practitioner_by_id,
+)
 
 from .keys import signing_keys
 from .models import NOTICE_TOKEN_TYPE, ConclusionDocument
 from .rendering import MaintenanceNoticeView, render_maintenance_notice_pdf
-from .services import project_or_404, require_project_reader, verification_url
+from .services.common import project_or_404, require_project_reader, verification_url
 
 
 def latest_maintenance_visit(project_id: int) -> SiteVisit | None:
@@ -63,8 +66,8 @@ def _record_number(project: Project, visit: SiteVisit) -> str:
 
 
 def notice_view(project: Project, visit: SiteVisit) -> MaintenanceNoticeView:
-    org = db.session.get(Organization, project.org_id)
-    lead = db.session.get(Practitioner, project.lead_practitioner_id) if project.lead_practitioner_id else None
+    org = organization_by_id(project.org_id)
+    lead = practitioner_by_id(project.lead_practitioner_id) if project.lead_practitioner_id else None
     assert org is not None and visit.checked_out_at is not None
     certificate = engineer_certificate(lead) if lead is not None else None
     last = to_local(visit.checked_out_at).date()

@@ -13,7 +13,7 @@ from backend.core.access import PUBLIC, Role
 from backend.core.api import Blueprint, current_actor
 from backend.core.pagination import page_schema
 
-from . import notice, services, verification
+from . import notice, verification
 from .keys import signing_keys
 from .schemas import (
     DocumentDraftCreateSchema,
@@ -26,6 +26,7 @@ from .schemas import (
     VerifyPdfUploadSchema,
     VerifyQuerySchema,
 )
+from .services import drafts, effectiveness, reading, revocation, signing
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="书面结论文件：起草、签署、生效、撤销")
 public_blp = Blueprint(
@@ -51,7 +52,7 @@ class ProjectDocuments(MethodView):
     @blp.response(201, DocumentSchema)
     def post(self, data: dict[str, Any], project_id: int) -> Any:
         """按项目记录起草结论文件（维保记录按月；检测、评估报告按服务期间）"""
-        return services.create_draft(current_actor(), project_id, data["period_start"], data["period_end"])
+        return drafts.create_draft(current_actor(), project_id, data["period_start"], data["period_end"])
 
 
 @blp.route("/projects/<int:project_id>/maintenance-notice")
@@ -70,7 +71,7 @@ class Documents(MethodView):
     @blp.response(200, page_schema(DocumentSchema, "DocumentPage"))
     def get(self, args: dict[str, Any]) -> Any:
         """结论文件列表（机构：本机构；从业人员：本人参与的项目；监督：管辖范围内）"""
-        return services.list_documents(current_actor(), args)
+        return reading.list_documents(current_actor(), args)
 
 
 @blp.route("/documents/<int:document_id>")
@@ -79,14 +80,14 @@ class Document(MethodView):
     @blp.response(200, DocumentSchema)
     def get(self, document_id: int) -> Any:
         """结论文件详情：内容、签署、未生效原因"""
-        return services.get_document(current_actor(), document_id)
+        return reading.get_document(current_actor(), document_id)
 
     @blp.access(*PREPARERS)
     @blp.arguments(DocumentDraftUpdateSchema)
     @blp.response(200, DocumentSchema)
     def patch(self, data: dict[str, Any], document_id: int) -> Any:
         """修改草稿或未生效的结论文件（已有签署随之作废，须重新签署）"""
-        return services.update_draft(current_actor(), document_id, **data)
+        return drafts.update_draft(current_actor(), document_id, **data)
 
 
 @blp.route("/documents/<int:document_id>/signatures")
@@ -96,7 +97,7 @@ class Signatures(MethodView):
     @blp.response(201, DocumentSchema)
     def post(self, data: dict[str, Any], document_id: int) -> Any:
         """签署结论文件（项目负责人、技术负责人；签署前人脸核验，照片以 base64 随请求提交）"""
-        return services.sign(current_actor(), document_id, data["identity_method"], data["photo"])
+        return signing.sign(current_actor(), document_id, data["identity_method"], data["photo"])
 
 
 @blp.route("/documents/<int:document_id>/evaluation")
@@ -105,7 +106,7 @@ class Evaluation(MethodView):
     @blp.response(200, DocumentSchema)
     def post(self, document_id: int) -> Any:
         """重新核验未生效的结论文件（例如委托单位已确认反馈后）"""
-        return services.reevaluate(current_actor(), document_id)
+        return effectiveness.reevaluate(current_actor(), document_id)
 
 
 @blp.route("/documents/<int:document_id>/revocation")
@@ -115,7 +116,7 @@ class Revocation(MethodView):
     @blp.response(200, DocumentSchema)
     def post(self, data: dict[str, Any], document_id: int) -> Any:
         """撤销已生效的结论文件（管辖范围内；理由公开显示）"""
-        return services.revoke(current_actor(), document_id, data["reason"])
+        return revocation.revoke(current_actor(), document_id, data["reason"])
 
 
 @blp.route("/documents/<int:document_id>/pdf")
@@ -124,7 +125,7 @@ class DocumentPdf(MethodView):
     @blp.response(200, content_type="application/pdf", description="结论文件 PDF")
     def get(self, document_id: int) -> Any:
         """下载已生效结论文件的 PDF"""
-        return _pdf(*services.document_pdf(current_actor(), document_id))
+        return _pdf(*reading.document_pdf(current_actor(), document_id))
 
 
 @public_blp.route("/verify")

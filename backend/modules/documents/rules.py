@@ -17,9 +17,16 @@ from backend.core.messages import message_for
 from backend.core.timeutil import local_day_bounds
 from backend.modules.feedback.queries import feedback_for_period
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import Defect, Project, SiteVisit
-from backend.modules.realname.models import Organization, Practitioner
-from backend.modules.realname.queries import active_employment, employed_by, is_registered_engineer
+from backend.modules.projects.queries import Defect, Project, SiteVisit, project_by_id
+from backend.modules.realname.queries import (
+    Organization,
+    Practitioner,
+    active_employment,
+    employed_by,
+    is_registered_engineer,
+    organization_by_id,
+    practitioner_by_id,
+)
 
 from .models import SIGNER_ROLES, ConclusionDocument
 
@@ -195,12 +202,12 @@ RULES: tuple[Callable[[Context], list[Finding]], ...] = (
 
 
 def evaluate(document: ConclusionDocument) -> Evaluation:
-    project = db.session.get(Project, document.project_id)
-    org = db.session.get(Organization, document.org_id)
+    project = project_by_id(document.project_id)
+    org = organization_by_id(document.org_id)
     assert project is not None and org is not None
     signers = {
-        "project_lead": db.session.get(Practitioner, document.project_lead_id),
-        "technical_lead": db.session.get(Practitioner, document.technical_lead_id),
+        "project_lead": practitioner_by_id(document.project_lead_id),
+        "technical_lead": practitioner_by_id(document.technical_lead_id),
     }
     ctx = Context(document, project, org, signers)
     findings = [finding for rule in RULES for finding in rule(ctx)]

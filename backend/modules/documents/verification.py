@@ -22,8 +22,8 @@ from backend.core.errors import ValidationFailed
 from backend.core.files import MAX_DOCUMENT_BYTES, PDF_MAGIC
 from backend.core.messages import message_for
 from backend.core.signing import TokenInvalid, digest_claim, token_from_payload
-from backend.modules.projects.models import Project, SiteVisit
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.projects.queries import Project, SiteVisit, project_by_id
+from backend.modules.realname.queries import organization_by_id, practitioner_by_id
 
 from .keys import signing_keys
 from .models import DOC_STATUSES, NOTICE_TOKEN_TYPE, SIGNER_ROLES, TOKEN_TYPES, ConclusionDocument
@@ -115,12 +115,12 @@ def _district_name(code: str | None, zone: str | None) -> str:
 
 def summarise(document: ConclusionDocument) -> DocumentSummary:
     """The authoritative public summary: no personal data beyond masked names (docs/design.md §5)."""
-    project = db.session.get(Project, document.project_id)
-    org = db.session.get(Organization, document.org_id)
+    project = project_by_id(document.project_id)
+    org = organization_by_id(document.org_id)
     assert project is not None and org is not None
     signers = []
     for signature in document.signatures:
-        practitioner = db.session.get(Practitioner, signature.practitioner_id)
+        practitioner = practitioner_by_id(signature.practitioner_id)
         signers.append(
             SignerSummary(
                 role=signature.role,
@@ -161,7 +161,7 @@ def _verify_notice(project_no: str, issued_at: datetime) -> Verification:
     project = db.session.scalar(sa.select(Project).where(Project.project_no == project_no))
     if project is None:
         return Verification("unknown", "maintenance_notice", project_no, issued_at)
-    org = db.session.get(Organization, project.org_id)
+    org = organization_by_id(project.org_id)
     assert org is not None
     latest = db.session.scalar(
         sa.select(sa.func.max(SiteVisit.checked_out_at)).where(

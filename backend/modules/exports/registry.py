@@ -161,8 +161,8 @@ def _sources() -> dict[str, ExportSource]:
     from backend.modules.accounts import services as accounts
     from backend.modules.accounts.schemas import AssignmentSchema
     from backend.modules.documents import routes as documents_routes
-    from backend.modules.documents import services as documents
     from backend.modules.documents.schemas import DocumentQuerySchema, DocumentSchema
+    from backend.modules.documents.services import reading as documents
     from backend.modules.feedback import routes as feedback_routes
     from backend.modules.feedback import services as feedback
     from backend.modules.feedback.schemas import FeedbackQuerySchema, FeedbackSchema

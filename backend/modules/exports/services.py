@@ -23,6 +23,7 @@ from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.jobs import BackgroundJob, enqueue, job_path, set_progress
 from backend.core.messages import message_for
 from backend.core.timeutil import SHANGHAI, utcnow
+from backend.modules.accounts.queries import user_by_id
 
 from . import jobs, registry
 from .writers import FORMATS, Writer, open_writer
@@ -169,10 +170,9 @@ def export_file(actor: Actor, job_id: int) -> tuple[Path, str, str]:
 
 def _actor_of(user_id: int) -> Actor:
     """The exporter as they are now (a role or permission revoked since the request stops the export)."""
-    from backend.modules.accounts.models import User
     from backend.modules.accounts.services import actor_for
 
-    user = db.session.get(User, user_id)
+    user = user_by_id(user_id)
     if user is None or user.status != "active":
         raise Forbidden("account_disabled")
     return actor_for(user)

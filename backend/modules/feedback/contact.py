@@ -14,14 +14,14 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.timeutil import utcnow
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import (
+from backend.modules.projects.queries import (
     DEFECT_SEVERITIES,
     RECORD_RESULTS,
     Defect,
     Project,
     RepairRecord,
 )
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import organization_by_id, practitioner_by_id
 
 from .links import read_link_token
 from .models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback
@@ -134,7 +134,7 @@ def _require_open(feedback: Feedback) -> None:
 def _visit_lines(feedback: Feedback) -> list[VisitLine]:
     lines = []
     for visit in feedback.summary.get("visits", []):
-        practitioner = db.session.get(Practitioner, visit["practitioner_id"])
+        practitioner = practitioner_by_id(visit["practitioner_id"])
         out = visit.get("checked_out_at")
         lines.append(
             VisitLine(
@@ -193,7 +193,7 @@ def _defect_lines(feedback: Feedback) -> list[DefectLine]:
 
 
 def _page(feedback: Feedback, project: Project) -> FeedbackPage:
-    org = db.session.get(Organization, feedback.org_id)
+    org = organization_by_id(feedback.org_id)
     assert org is not None
     return FeedbackPage(
         feedback=feedback,

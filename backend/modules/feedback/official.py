@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from backend.core.db import db, unit_of_work
 from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
-from backend.modules.projects.models import Project
+from backend.modules.projects.queries import Project, project_by_id
 
 from .links import feedback_page_path, public_base_url, read_binding_scene
 from .models import Feedback, OfficialFollower, OfficialMessage
@@ -39,7 +39,7 @@ def _follower(openid: str) -> OfficialFollower:
 
 def _bind_by_scene(openid: str, scene: str | None) -> Project | None:
     project_id = read_binding_scene(scene)
-    project = db.session.get(Project, project_id) if project_id is not None else None
+    project = project_by_id(project_id) if project_id is not None else None
     if project is None:
         return None
     if project.client_contact_openid != openid:

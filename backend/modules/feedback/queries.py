@@ -1,4 +1,5 @@
-"""What other modules ask of feedback (read-side only)."""
+"""What other modules ask of feedback (read-side only). Besides the functions, the tables below may be named in
+other modules' selects and joins."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 
-from .models import Feedback
+# Tables other modules may select from and join (read-only outside this module).
+from .models import Feedback as Feedback
+from .models import FeedbackVisit as FeedbackVisit
 
 
 def feedback_for_period(project_id: int, start: date, end: date) -> list[Feedback]:

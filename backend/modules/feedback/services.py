@@ -22,8 +22,16 @@ from backend.core.pagination import Page, keyset_page
 from backend.core.timeline import append_event
 from backend.core.timeutil import month_bounds, to_local, today, utcnow
 from backend.core.validators import mask_phone
-from backend.modules.projects.models import SERVICE_TYPES, Defect, PlanItem, Project, SiteVisit, WorkRecord
-from backend.modules.realname.models import Organization
+from backend.modules.projects.queries import (
+    SERVICE_TYPES,
+    Defect,
+    PlanItem,
+    Project,
+    SiteVisit,
+    WorkRecord,
+    project_by_id,
+)
+from backend.modules.realname.queries import Organization, organization_by_id
 
 from . import jobs
 from .links import binding_scene, feedback_url
@@ -51,7 +59,7 @@ def feedback_or_404(feedback_id: int, *, for_update: bool = False) -> Feedback:
 
 
 def project_or_404(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
+    project = project_by_id(project_id)
     if project is None:
         raise NotFound("project_not_found")
     return project
@@ -404,7 +412,7 @@ def deliver(feedback_id: int) -> dict[str, Any]:
         if feedback.status != "pending":
             return {"skipped": feedback.status}
         project = project_or_404(feedback.project_id)
-        org = db.session.get(Organization, feedback.org_id)
+        org = organization_by_id(feedback.org_id)
         assert org is not None
         url = feedback_url(feedback.id, feedback.link_nonce)
         if _send_template(feedback, project, org, url):

@@ -29,7 +29,7 @@ from backend.core.db import after_commit, db, unit_of_work
 from backend.core.errors import Conflict, ValidationFailed
 from backend.core.files import path_for
 from backend.core.timeline import GENESIS, TimelineEvent, TimelineHead, append_event, compute_hash, verify_chain
-from backend.modules.accounts.models import User, UserRole
+from backend.modules.accounts.queries import UserRole, user_by_id
 from backend.modules.accounts.services import revoke_role
 
 from .models import TrialJob
@@ -268,7 +268,7 @@ def _file_hashes(plan: Plan) -> list[str]:
 
 def _revoke_org_roles(plan: Plan) -> None:
     for role in plan.org_roles:
-        user = db.session.get(User, role.user_id)
+        user = user_by_id(role.user_id)
         if user is not None:
             revoke_role(user, role.role, org_id=role.org_id)
     db.session.flush()

@@ -17,9 +17,9 @@ from backend.core.access import Role
 from backend.core.db import db
 from backend.core.jurisdictions import DISTRICTS
 from backend.core.outbox import record_outbox
-from backend.modules.accounts.models import User, UserRole
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Organization
+from backend.modules.accounts.queries import User, UserRole
+from backend.modules.projects.queries import Project
+from backend.modules.realname.queries import organization_by_id
 
 MISSING_NAMES = {
     "coordinates": "项目坐标（含电子围栏）",
@@ -91,7 +91,7 @@ def announce(since: datetime) -> int:
             per_district[district] += n
     sent = 0
     for org_id, n in sorted(per_org.items()):
-        org = db.session.get(Organization, org_id)
+        org = organization_by_id(org_id)
         text = (
             f"{org.name if org else ''}有 {n} 个自原系统导入的项目须补充项目坐标（含电子围栏）、委托单位联系人和"
             "维保计划（维保项目）后才能继续签到、记录和出具结论文件，请在“项目”中逐一补充。"

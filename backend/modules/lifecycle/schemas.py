@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
-from backend.modules.projects.models import RECORD_RESULTS, SERVICE_TYPES
+from backend.modules.projects.queries import RECORD_RESULTS, SERVICE_TYPES
 
 API = "/api/v1/timeline"
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"

@@ -21,9 +21,8 @@ from backend.core.db import column_map, db
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import Page, decode_cursor, encode_cursor, keyset_page
 from backend.core.timeline import ChainReport, TimelineEvent, verify_chain
-from backend.modules.projects.models import PlanItem, Project, SiteVisit, WorkRecord
-from backend.modules.realname.models import Organization, Practitioner
-from backend.modules.realname.queries import practitioner_for_user
+from backend.modules.projects.queries import PlanItem, Project, SiteVisit, WorkRecord
+from backend.modules.realname.queries import Organization, Practitioner, practitioner_for_user
 
 OWN_LEVELS = ("public", "client", "org")
 CLIENT_LEVELS = ("public", "client")

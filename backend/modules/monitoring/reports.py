@@ -22,13 +22,10 @@ from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, today, utcnow
-from backend.modules.documents.models import ConclusionDocument
-from backend.modules.feedback.models import Feedback
 from backend.modules.projects.catalogue import is_month_key
-from backend.modules.projects.models import Defect, Project, SiteVisit
-from backend.modules.realname.models import Organization
 
 from .models import MonitoringWarning, MonthlyReport
+from .readmodel import ConclusionDocument, Defect, Feedback, Organization, Project, SiteVisit, organization_by_id
 from .sqlutil import empty_list, month_key, month_span, shift_month
 from .tracking import track, tracked_projects
 from .warnings.reports import due_date, orgs_reporting
@@ -310,7 +307,7 @@ def compile_due(on: date | None = None) -> list[int]:
     compiled = []
     for org_id in org_ids:
         with unit_of_work() as uow:
-            org = db.session.get(Organization, org_id)
+            org = organization_by_id(org_id)
             assert org is not None
             try:
                 report = _compile(org, month)
@@ -323,7 +320,7 @@ def compile_due(on: date | None = None) -> list[int]:
 
 
 def _org_for_manager(actor: Actor, org_id: int) -> Organization:
-    org = db.session.get(Organization, org_id)
+    org = organization_by_id(org_id)
     if org is None:
         raise NotFound("org_not_found")
     if org.id not in actor.org_ids:

@@ -29,13 +29,22 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import decode_cursor, encode_cursor
 from backend.core.timeutil import to_local, today, utcnow
-from backend.modules.feedback.models import Feedback, FeedbackVisit
-from backend.modules.projects.models import Project, SiteVisit
 from backend.modules.realname.conditions import MONITORED_STATUSES
-from backend.modules.realname.models import Employment, Organization, Practitioner
-from backend.modules.supervision.models import Penalty, SpotCheck
 
 from .models import MonitoringWarning, MonthlyReport, Score
+from .readmodel import (
+    Employment,
+    Feedback,
+    FeedbackVisit,
+    Organization,
+    Penalty,
+    Practitioner,
+    Project,
+    SiteVisit,
+    SpotCheck,
+    organization_by_id,
+    practitioner_by_id,
+)
 from .sqlutil import empty_list, month_key
 
 DEFAULTS: dict[str, Any] = {
@@ -446,7 +455,7 @@ def _current(kind: str, subject_id: int) -> Score:
 
 
 def org_score(actor: Actor, org_id: int) -> ScoreView:
-    org = db.session.get(Organization, org_id)
+    org = organization_by_id(org_id)
     if org is None:
         raise NotFound("org_not_found")
     if org.id not in actor.org_ids and not actor.covers(org.district_code, org.special_zone):
@@ -455,7 +464,7 @@ def org_score(actor: Actor, org_id: int) -> ScoreView:
 
 
 def practitioner_score(actor: Actor, practitioner_id: int) -> ScoreView:
-    practitioner = db.session.get(Practitioner, practitioner_id)
+    practitioner = practitioner_by_id(practitioner_id)
     if practitioner is None:
         raise NotFound("practitioner_not_found")
     places = _practitioner_places([practitioner.id])

@@ -19,14 +19,19 @@ from backend.core.db import db
 from backend.core.errors import ValidationFailed
 from backend.core.jurisdictions import DISTRICTS
 from backend.core.timeutil import local_day_bounds, to_local, today, utcnow
-from backend.modules.documents.models import ConclusionDocument
-from backend.modules.feedback.models import Feedback
-from backend.modules.projects.models import SERVICE_TYPES, Project, SiteVisit
 from backend.modules.realname.conditions import MONITORED_STATUSES
-from backend.modules.realname.models import Employment, Organization
-from backend.modules.supervision.models import Penalty
 
 from .models import OPEN_WARNING_STATUSES, MonitoringWarning
+from .readmodel import (
+    SERVICE_TYPES,
+    ConclusionDocument,
+    Employment,
+    Feedback,
+    Organization,
+    Penalty,
+    Project,
+    SiteVisit,
+)
 from .sqlutil import bucket_key, date_month, month_bucket, month_key, month_span, months_back
 
 ACCEPTED = ("checked_in", "checked_out")

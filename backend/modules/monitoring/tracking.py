@@ -22,9 +22,8 @@ from backend.core.errors import Forbidden, NotFound, ValidationFailed
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeutil import to_local
 from backend.modules.projects.catalogue import is_month_key, required_per_month
-from backend.modules.projects.models import MaintenancePlan, PlanItem, Project, WorkRecord
-from backend.modules.realname.models import Organization
 
+from .readmodel import MaintenancePlan, Organization, PlanItem, Project, WorkRecord, organization_by_id, project_by_id
 from .sqlutil import first_day, last_day, lists_value, month_span
 
 # Projects whose plan is being carried out (a registered project has not started; a cancelled one stopped).
@@ -228,11 +227,11 @@ def list_tracking(actor: Actor, args: dict[str, Any]) -> Page[ProjectTracking]:
 
 
 def project_tracking(actor: Actor, project_id: int, month: str) -> ProjectTracking:
-    project = db.session.get(Project, project_id)
+    project = project_by_id(project_id)
     if project is None:
         raise NotFound("project_not_found")
     if not (can_manage_org(actor, project.org_id) or actor.covers(project.district_code, project.special_zone)):
         raise Forbidden("out_of_jurisdiction" if actor.is_supervisory else "forbidden")
     month = _checked_month(month)
-    org = db.session.get(Organization, project.org_id)
+    org = organization_by_id(project.org_id)
     return ProjectTracking(project, org.name if org else "", track([project.id], month).get(project.id))

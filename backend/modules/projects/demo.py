@@ -19,7 +19,7 @@ from backend.core.db import db
 from backend.core.geo import PLACES_CSV
 from backend.core.timeutil import today
 from backend.modules.realname import queries
-from backend.modules.realname.models import Employment, Organization, Practitioner
+from backend.modules.realname.queries import Employment, Organization, Practitioner
 
 from .models import Project
 from .services import plans, registration, status
@@ -178,7 +178,7 @@ def _chem_park() -> Place | None:
 def _corps() -> Actor:
     from backend.core.crypto import phone_hash
     from backend.demo import CORPS_ADMIN_PHONE
-    from backend.modules.accounts.models import User
+    from backend.modules.accounts.queries import User
 
     user_id = db.session.scalar(sa.select(User.id).where(User.phone_hash == phone_hash(CORPS_ADMIN_PHONE)))
     return Actor(user_id=user_id, roles=frozenset({Role.CORPS_ADMIN}), jurisdiction="corps")

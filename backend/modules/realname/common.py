@@ -12,7 +12,7 @@ from backend.core.db import db, unit_of_work
 from backend.core.errors import Forbidden, NotFound
 from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
-from backend.modules.accounts.models import User
+from backend.modules.accounts.queries import User, user_by_id
 
 from .models import Employment, IntegrityEvidence, Organization, Practitioner
 from .queries import active_employment
@@ -51,7 +51,7 @@ def org_for_reader(actor: Actor, org_id: int) -> Organization:
 
 
 def current_user(actor: Actor) -> User:
-    user = db.session.get(User, actor.user_id)
+    user = user_by_id(actor.user_id)
     if user is None:
         raise Forbidden()
     return user

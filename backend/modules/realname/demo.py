@@ -19,13 +19,12 @@ from PIL import Image, ImageDraw, ImageFont
 from backend.adapters.registry import RegistryCertificate, RegistryOrg, RegistrySimulator, SimulatedPerson
 from backend.bootstrap import adapters
 from backend.core.access import Actor
-from backend.core.crypto import phone_hash
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict
 from backend.core.pdf import register_cjk_font
 from backend.core.timeutil import today
-from backend.modules.accounts.models import User
-from backend.modules.accounts.services import actor_for
+from backend.modules.accounts.queries import User, user_by_id
+from backend.modules.accounts.services import actor_for, create_user, user_by_phone
 
 from . import services
 from .models import POSITIONS, Employment, Organization, Practitioner
@@ -52,12 +51,7 @@ EQUIPMENT: dict[str, list[tuple[str, int | None]]] = {
 
 
 def _user(phone: str, name: str | None = None) -> User:
-    user = db.session.scalar(sa.select(User).where(User.phone_hash == phone_hash(phone)))
-    if user is None:
-        user = User(phone=phone, phone_hash=phone_hash(phone), display_name=name)
-        db.session.add(user)
-        db.session.flush()
-    return user
+    return user_by_phone(phone) or create_user(phone, name)
 
 
 def _actor(phone: str, name: str | None = None) -> Actor:
@@ -223,7 +217,7 @@ def _district(code: str | None) -> str:
 def _lines(org: Organization, admin_phone: str) -> list[str]:
     """Who to log in as, read back from the database (the same on every run)."""
     state = "符合从业条件" if org.conditions_met else "不符合从业条件"
-    rep = db.session.get(User, org.legal_rep_user_id)
+    rep = user_by_id(org.legal_rep_user_id)
     lines = [
         f"  {org.name}（{_district(org.district_code)}，{state}）",
         f"    法定代表人 {org.legal_rep_name} {rep.phone if rep else ''}；机构管理员 {admin_phone}",

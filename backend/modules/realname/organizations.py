@@ -17,7 +17,7 @@ from backend.adapters.registry import ORG_STATUS_NORMAL, RegistryError
 from backend.bootstrap import adapters
 from backend.core import geo
 from backend.core.access import Actor, Role, area_clause
-from backend.core.crypto import id_number_hash, normalise_phone, phone_hash
+from backend.core.crypto import id_number_hash, normalise_phone
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.files import PDF_MAGIC, StoredFile, store_image, store_pdf
@@ -30,8 +30,8 @@ from backend.core.validators import (
     normalize_credit_code,
     normalize_id_number,
 )
-from backend.modules.accounts.models import User, UserRole
-from backend.modules.accounts.services import grant_role, revoke_role, user_by_phone
+from backend.modules.accounts.queries import User, UserRole, user_by_id
+from backend.modules.accounts.services import ensure_user_for_phone, grant_role, revoke_role
 
 from .common import (
     audit_personal_read,
@@ -583,14 +583,7 @@ def _user_for_phone(phone: str, name: str | None) -> User:
     phone = normalise_phone(phone or "")
     if not is_valid_cn_mobile(phone):
         raise _fields_error("invalid_phone", "phone", "手机号码格式不正确")
-    user = user_by_phone(phone)
-    if user is None:
-        user = User(phone=phone, phone_hash=phone_hash(phone), display_name=name)
-        db.session.add(user)
-        db.session.flush()
-    elif name and not user.display_name:
-        user.display_name = name
-    return user
+    return ensure_user_for_phone(phone, name)
 
 
 def add_org_admin(actor: Actor, org_id: int, phone: str, name: str | None = None) -> OrgAdmin:
@@ -611,7 +604,7 @@ def remove_org_admin(actor: Actor, org_id: int, user_id: int) -> None:
         org = org_for_manager(actor, org_id)
         if user_id == org.legal_rep_user_id:
             raise Conflict("cannot_remove_legal_rep")
-        user = db.session.get(User, user_id)
+        user = user_by_id(user_id)
         if user is None or not any(r.role == Role.ORG_ADMIN and r.org_id == org.id for r in user.roles):
             raise NotFound("org_admin_not_found")
         revoke_role(user, Role.ORG_ADMIN, org_id=org.id)

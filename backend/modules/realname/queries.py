@@ -1,5 +1,6 @@
 """What other modules ask of real-name data. Read-side and small: the rules that change state live in the
-realname services."""
+realname services. Besides the functions, the tables below may be named in other modules' selects and joins
+(read them, never add or change their rows from outside this module)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,31 @@ from backend.core.db import db
 from backend.core.errors import Forbidden, ValidationFailed
 from backend.core.timeutil import today
 
-from .models import Certificate, Employment, Organization, Practitioner
+# Labels other modules show and check against.
+from .models import CERT_KINDS as CERT_KINDS
+from .models import OPERATOR_LEVELS as OPERATOR_LEVELS
+from .models import ORG_TYPES as ORG_TYPES
+from .models import POSITIONS as POSITIONS
+
+# Tables other modules may select from and join (read-only outside this module: the realname services change them).
+from .models import Certificate as Certificate
+from .models import Employment as Employment
+from .models import IntegrityEvidence as IntegrityEvidence
+from .models import Organization as Organization
+from .models import Practitioner as Practitioner
 
 if TYPE_CHECKING:
     from backend.adapters.face.base import VerificationResult
 
 ENGINEER_KINDS = ("engineer_1", "engineer_2")
+
+
+def organization_by_id(org_id: int) -> Organization | None:
+    return db.session.get(Organization, org_id)
+
+
+def practitioner_by_id(practitioner_id: int) -> Practitioner | None:
+    return db.session.get(Practitioner, practitioner_id)
 
 
 def practitioner_for_user(user_id: int | None) -> Practitioner | None:

@@ -9,8 +9,8 @@ from backend.core import geo
 from backend.core.access import Actor, require_area
 from backend.core.db import db
 from backend.core.errors import NotFound
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Organization
+from backend.modules.projects.queries import Project
+from backend.modules.realname.queries import Organization
 
 # A fix reported this coarse (metres) cannot place anyone on a site; the answer is kept and flagged.
 POOR_ACCURACY_M = 100.0

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from backend.core.access import Role
 from backend.core.db import db
 from backend.core.timeutil import today
-from backend.modules.accounts.models import User, UserRole
+from backend.modules.accounts.queries import User, UserRole
 from backend.modules.accounts.services import actor_for
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Organization
+from backend.modules.projects.queries import Project
+from backend.modules.realname.queries import Organization
 
 from .inspections import record_inspection
 from .models import Penalty

@@ -14,8 +14,8 @@ from backend.core.files import StoredFile, store_image
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, today, utcnow
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Organization
+from backend.modules.projects.queries import Project
+from backend.modules.realname.queries import Organization
 
 from . import rules
 from .common import check_location, get_or_not_found, org_fence, project_fence, require_covers

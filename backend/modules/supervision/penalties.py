@@ -12,7 +12,7 @@ from backend.core.errors import Conflict, Forbidden, ValidationFailed
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeline import append_event
 from backend.core.timeutil import today
-from backend.modules.realname.models import Employment, Organization, Practitioner
+from backend.modules.realname.queries import Employment, Organization, Practitioner
 
 from . import rules
 from .common import get_or_not_found, require_covers

@@ -28,10 +28,10 @@ from backend.core.jobs import enqueue
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeline import append_event
 from backend.core.timeutil import to_local, utcnow
-from backend.modules.accounts.models import User
-from backend.modules.projects.models import Project, SiteVisit
+from backend.modules.accounts.queries import User
+from backend.modules.projects.queries import Project, SiteVisit
 from backend.modules.realname import queries
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner
 
 from . import jobs
 from .common import LocationCheck, check_location, get_or_not_found, project_fence, require_covers

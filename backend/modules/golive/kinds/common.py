@@ -30,9 +30,9 @@ from backend.core.validators import (
     normalize_credit_code,
     normalize_id_number,
 )
-from backend.modules.accounts.models import User
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Certificate, Employment, Organization, Practitioner
+from backend.modules.accounts.queries import User
+from backend.modules.projects.queries import Project
+from backend.modules.realname.queries import Certificate, Employment, Organization, Practitioner
 
 if TYPE_CHECKING:
     from .run import Context

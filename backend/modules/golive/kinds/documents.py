@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeutil import today
-from backend.modules.documents.models import DOC_TYPE_FOR_SERVICE, DOC_TYPES, ConclusionDocument
-from backend.modules.projects.models import Project
+from backend.modules.documents.queries import DOC_TYPE_FOR_SERVICE, DOC_TYPES, ConclusionDocument
+from backend.modules.projects.queries import project_by_id
 from backend.modules.projects.services.common import change_status
 
 from .common import CREATED, UNCHANGED, Checker, Column, Kind, ProjectRef, choices, invalid, local_midnight, project_ref
@@ -41,7 +41,7 @@ def _conclude_if_over(ctx: Context, ref: ProjectRef) -> None:
     """A project imported earlier without its document, whose contract has ended, is concluded by it."""
     if ctx.dry_run or ref.status != "needs_supplement" or ref.contract_end is None or ref.contract_end >= today():
         return
-    project = db.session.get(Project, ref.id)
+    project = project_by_id(ref.id)
     assert project is not None
     change_status(project, "concluded", f"项目{project.project_no}导入原系统结论文件，合同已结束，项目完结")
     ctx.refs.projects[project.project_no] = project_ref(project)

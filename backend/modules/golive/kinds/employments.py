@@ -12,9 +12,15 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.timeutil import to_local, today
 from backend.core.validators import mask_phone
-from backend.modules.accounts.models import User
+from backend.modules.accounts.queries import User
 from backend.modules.realname import queries
-from backend.modules.realname.models import POSITIONS, Certificate, Employment, Organization, Practitioner
+from backend.modules.realname.queries import (
+    POSITIONS,
+    Certificate,
+    Employment,
+    Practitioner,
+    organization_by_id,
+)
 
 from .common import CREATED, UNCHANGED, Checker, Column, Kind, OrgRef, Refs, choices, invalid, local_midnight
 from .run import Context, known_org, known_person
@@ -71,7 +77,7 @@ def _check_can_start(person: Practitioner, org: OrgRef, credit_code: str, histor
         raise invalid("status", "机构已注销，不能导入在职人员")
     current = next((e for e in history if e.status == "active"), None)
     if current is not None:
-        where = db.session.get(Organization, current.org_id)
+        where = organization_by_id(current.org_id)
         raise invalid(
             "status",
             f"该人员已在“{where.name if where else ''}”在职：同一时间只能在一家机构执业（第十一条）",
@@ -167,7 +173,7 @@ class Employments(Kind[EmploymentRow]):
     def finish(self, ctx: Context) -> None:
         """One timeline entry per organisation, and its practice conditions re-evaluated as the API does."""
         for org_id, counts in sorted(ctx.employments.items()):
-            org = db.session.get(Organization, org_id)
+            org = organization_by_id(org_id)
             assert org is not None
             active = counts.get("active", 0)
             ctx.event(
@@ -180,6 +186,6 @@ class Employments(Kind[EmploymentRow]):
                 data=dict(counts),
             )
         for org_id in sorted(ctx.orgs_to_refresh):
-            org = db.session.get(Organization, org_id)
+            org = organization_by_id(org_id)
             assert org is not None
             ctx.refresh_conditions(org)

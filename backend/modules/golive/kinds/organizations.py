@@ -15,8 +15,8 @@ from backend.core.crypto import id_number_hash
 from backend.core.db import db
 from backend.core.timeutil import utcnow
 from backend.modules.accounts.services import grant_role
-from backend.modules.realname.models import ORG_TYPES, Organization
 from backend.modules.realname.organizations import bigdata_notes, registry_notes
+from backend.modules.realname.queries import ORG_TYPES, Organization
 
 from .common import (
     CREATED,

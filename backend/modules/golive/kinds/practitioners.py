@@ -10,11 +10,11 @@ from backend.core.access import Role
 from backend.core.crypto import id_number_hash, phone_hash
 from backend.core.db import db
 from backend.core.validators import mask_name
-from backend.modules.accounts.models import User
-from backend.modules.accounts.services import grant_role
+from backend.modules.accounts.queries import User
+from backend.modules.accounts.services import create_users, grant_role
 from backend.modules.realname import queries
-from backend.modules.realname.models import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner
 from backend.modules.realname.practitioners import check_certificate, check_registry_identity
+from backend.modules.realname.queries import CERT_KINDS, OPERATOR_LEVELS, Certificate, Practitioner, practitioner_by_id
 
 from .common import CREATED, UNCHANGED, Checker, Column, Kind, PersonRef, choices, invalid
 from .run import Context, user_for_phone
@@ -84,17 +84,16 @@ def _certificate(person: Practitioner, cert: CertificateRow) -> Certificate:
 
 def _create_accounts(ctx: Context, rows: list[PractitionerRow]) -> None:
     """The login accounts of the batch's new people, in one statement (each needs its id before its row)."""
-    made: dict[str, User] = {}
+    wanted: dict[str, PractitionerRow] = {}
     for row in rows:
         hashed = id_number_hash(row.id_number)
         key = phone_hash(row.phone)
         claimed = row.certificate and ctx.refs.holders.get((row.certificate.kind, row.certificate.cert_no))
-        if ctx.refs.people.get(hashed) or ctx.refs.users.get(key) or key in made or claimed not in (None, hashed):
+        if ctx.refs.people.get(hashed) or ctx.refs.users.get(key) or key in wanted or claimed not in (None, hashed):
             continue
-        made[key] = User(phone=row.phone, phone_hash=key, display_name=row.name, roles=[])
+        wanted[key] = row
+    made: dict[str, User] = dict(zip(wanted, create_users((r.phone, r.name) for r in wanted.values()), strict=True))
     if made:
-        db.session.add_all(made.values())
-        db.session.flush()
         ctx.refs.users.update(made)
         ctx.accounts_made.update(made)
 
@@ -193,7 +192,7 @@ class Practitioners(Kind[PractitionerRow]):
             # People who registered themselves declare their own certificates; only imported people get more here.
             if cert is None or holder is not None or not ref.imported:
                 return UNCHANGED
-        person = pending or (db.session.get(Practitioner, ref.id) if ref else _new_practitioner(ctx, row, hashed))
+        person = pending or (practitioner_by_id(ref.id) if ref else _new_practitioner(ctx, row, hashed))
         assert person is not None
         if cert is not None and holder is None:
             certificate = _certificate(person, cert)

@@ -12,11 +12,11 @@ from backend.core.crypto import phone_hash
 from backend.core.db import db
 from backend.core.timeutil import today
 from backend.modules.projects import catalogue
-from backend.modules.projects.models import SERVICE_TYPES, Project, ProjectMember
+from backend.modules.projects.queries import SERVICE_TYPES, Project, ProjectMember
 from backend.modules.projects.services.common import SERVICE_ORG_TYPES
 from backend.modules.projects.services.registration import MAX_CONTRACT_YEARS
 from backend.modules.realname import queries
-from backend.modules.realname.models import Practitioner
+from backend.modules.realname.queries import practitioner_by_id
 
 from .. import supplement
 from .common import (
@@ -92,7 +92,7 @@ def _lead_problems(ctx: Context, lead_id: int, org_id: int) -> list[str]:
     as registration requires (history that ended is imported as it was)."""
     key = (lead_id, org_id)
     if key not in ctx.lead_problems:
-        lead = db.session.get(Practitioner, lead_id)
+        lead = practitioner_by_id(lead_id)
         problems = []
         if lead is None or not queries.employed_by(lead_id, org_id):
             problems.append("项目负责人不在该机构在职")

@@ -8,12 +8,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.core.crypto import phone_hash
 from backend.core.db import db
-from backend.modules.accounts.models import User
-from backend.modules.projects.models import Project
+from backend.modules.accounts.queries import User
+from backend.modules.accounts.services import create_user
+from backend.modules.projects.queries import Project, project_by_id
 from backend.modules.realname.conditions import refresh_conditions
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner
 
 from ..events import PendingEvent, append_many
 from .common import Kind, OrgRef, PersonRef, ProjectRef, Refs, invalid
@@ -106,9 +106,7 @@ def user_for_phone(ctx: Context, phone: str, name: str) -> tuple[User, bool]:
         if not user.display_name:
             user.display_name = name
         return user, True
-    user = User(phone=phone, phone_hash=phone_hash(phone), display_name=name, roles=[])
-    db.session.add(user)
-    db.session.flush()
+    user = create_user(phone, name)
     ctx.refs.users[user.phone_hash] = user
     return user, False
 
@@ -116,7 +114,7 @@ def user_for_phone(ctx: Context, phone: str, name: str) -> tuple[User, bool]:
 def history_events(ctx: Context) -> None:
     """One timeline entry per project for the visits and documents a batch added to it."""
     for project_id, counts in sorted(ctx.history.items()):
-        project = db.session.get(Project, project_id)
+        project = project_by_id(project_id)
         assert project is not None
         parts = [f"现场签到 {counts['visits']} 次"] if counts.get("visits") else []
         parts += [f"书面结论文件 {counts['documents']} 份"] if counts.get("documents") else []

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from backend.core import geo
 from backend.core.db import db
 from backend.core.timeutil import utcnow
-from backend.modules.projects.models import SiteVisit
+from backend.modules.projects.queries import SiteVisit
 
 from .common import CREATED, CRS_COLUMN, UNCHANGED, Checker, Column, Kind, Site, invalid
 from .run import Context, history_events, known_person, known_project

@@ -8,8 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from backend.core.db import db
-from backend.modules.realname.models import CERT_KINDS, Certificate, Employment, Organization, Practitioner
 
+from ..readmodel import CERT_KINDS, Certificate, Employment, Organization, Practitioner
 from .registry import Detection, Param, Settings, Window, group, rule
 
 

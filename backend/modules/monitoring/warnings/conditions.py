@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.timeline import TimelineEvent
 from backend.modules.realname.conditions import MONITORED_STATUSES, evaluate
-from backend.modules.realname.models import Organization
 
+from ..readmodel import Organization
 from ..sqlutil import month_key
 from .registry import Detection, Settings, Window, rule
 

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeline import TimelineEvent
-from backend.modules.documents.models import ConclusionDocument
-from backend.modules.realname.models import Practitioner
 
+from ..readmodel import Practitioner, document_by_id
 from ..sqlutil import local_day_key
 from .registry import Detection, Settings, Window, group, rule
 
@@ -42,7 +41,7 @@ def document_without_presence(window: Window, settings: Settings) -> list[Detect
     ).all()
     found = []
     for event in events:
-        document = db.session.get(ConclusionDocument, event.data.get("document_id"))
+        document = document_by_id(event.data.get("document_id"))
         if document is None:
             continue
         for code in event.data.get("reasons", []):

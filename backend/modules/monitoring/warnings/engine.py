@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from backend.core.db import db, unit_of_work
 from backend.core.timeline import TimelineEvent, append_event
 from backend.core.timeutil import to_local, utcnow
-from backend.modules.accounts.models import User, UserRole
 
 from ..models import OPEN_WARNING_STATUSES, MonitoringWarning, ScanState, WarningNotification
+from ..readmodel import User, UserRole
 from ..sqlutil import local_midnight
 from .registry import RULES, Detection, Rule, Settings, Window
 from .settings import settings_in_force

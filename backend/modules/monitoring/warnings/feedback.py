@@ -9,9 +9,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeutil import to_local
-from backend.modules.feedback.models import Feedback
-from backend.modules.projects.models import Project
 
+from ..readmodel import Feedback, Project
 from ..sqlutil import month_key
 from .registry import Detection, Param, Settings, Window, group, rule
 

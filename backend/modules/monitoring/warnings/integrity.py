@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeutil import to_local
-from backend.modules.realname.models import Certificate, Employment, IntegrityEvidence, Organization, Practitioner
 
+from ..readmodel import Certificate, Employment, IntegrityEvidence, Organization, Practitioner
 from ..sqlutil import month_key
 from .registry import Detection, Settings, Window, group, rule
 

@@ -9,9 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.db import db
-from backend.modules.projects.models import Project, SiteVisit
-from backend.modules.realname.models import Practitioner
 
+from ..readmodel import Practitioner, Project, SiteVisit
 from ..sqlutil import has_code, local_day
 from .registry import Detection, Param, Settings, Window, group, rule
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from backend.core.db import db
 from backend.core.timeutil import to_local
-from backend.modules.projects.models import MaintenancePlan, Project
 
+from ..readmodel import MaintenancePlan, Project
 from ..sqlutil import last_day, month_key, shift_month
 from ..tracking import MonthTracking, track, tracked_projects
 from .registry import Detection, Param, Settings, Window, rule

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from backend.core.db import db
 from backend.core.timeutil import to_local
 from backend.modules.realname.conditions import MONITORED_STATUSES
-from backend.modules.realname.models import Organization
 
 from ..models import MonthlyReport
+from ..readmodel import Organization
 from ..sqlutil import first_day, month_key, month_span, shift_month
 from .registry import Detection, Param, Settings, Window, rule
 

@@ -7,10 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend.core.db import db
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Practitioner
-from backend.modules.supervision.models import SpotCheck
 
+from ..readmodel import Practitioner, Project, SpotCheck
 from ..sqlutil import local_day
 from .registry import Detection, Settings, Window, group, rule
 

@@ -18,10 +18,9 @@ from backend.core.db import column_map, db, unit_of_work
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.pagination import Page, keyset_page
 from backend.core.timeutil import utcnow
-from backend.modules.projects.models import Project
-from backend.modules.realname.models import Organization, Practitioner
 
 from ..models import OPEN_WARNING_STATUSES, WARNING_STATUSES, MonitoringWarning, WarningNotification
+from ..readmodel import Organization, Practitioner, Project
 from .engine import timeline_entry
 from .registry import RULES
 

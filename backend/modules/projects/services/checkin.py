@@ -17,7 +17,7 @@ from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.files import StoredFile, store_image
 from backend.core.timeutil import utcnow
 from backend.modules.realname import queries
-from backend.modules.realname.models import Practitioner
+from backend.modules.realname.queries import Practitioner
 
 from ..models import Project, SiteVisit
 from . import checkin_rules as rules

@@ -18,7 +18,7 @@ from backend.core.files import StoredFile
 from backend.core.images import ImageRejected, phash_distance
 from backend.core.messages import message_for
 from backend.modules.realname import queries
-from backend.modules.realname.models import Practitioner
+from backend.modules.realname.queries import Practitioner
 
 from ..models import Project, SiteVisit
 from .common import setting

@@ -15,7 +15,7 @@ from backend.core.errors import Forbidden, NotFound
 from backend.core.timeline import append_event
 from backend.core.timeutil import utcnow
 from backend.modules.realname import queries
-from backend.modules.realname.models import Practitioner
+from backend.modules.realname.queries import Practitioner
 
 from ..models import MaintenancePlan, Project
 

@@ -17,7 +17,7 @@ from backend.core.files import StoredFile, store_image
 from backend.core.messages import message_for
 from backend.core.timeutil import to_local, utcnow
 from backend.modules.realname import queries
-from backend.modules.realname.models import Practitioner
+from backend.modules.realname.queries import Practitioner
 
 from .. import catalogue
 from ..models import (

@@ -21,7 +21,7 @@ from backend.core.messages import message_for
 from backend.core.timeutil import now as local_now
 from backend.core.validators import credit_code_error, is_valid_cn_mobile, normalize_cn_mobile, normalize_credit_code
 from backend.modules.realname import queries
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner, organization_by_id, practitioner_by_id
 
 from .. import catalogue
 from ..models import SERVICE_TYPES, Project, ProjectMember, SiteVisit
@@ -54,7 +54,7 @@ def _organisation(actor: Actor, org_id: int | None) -> Organization:
             raise _field_error("org_required", "org_id")
         org_id = next(iter(actor.org_ids))
     require_org_manager(actor, org_id)
-    org = db.session.get(Organization, org_id)
+    org = organization_by_id(org_id)
     if org is None:
         raise NotFound("org_not_found")
     return org
@@ -73,7 +73,7 @@ def _require_service_allowed(org: Organization, service_type: str) -> None:
 
 def _lead(org_id: int, practitioner_id: int | None) -> Practitioner:
     # None: a project without a lead (imported) whose team is changed without naming one.
-    lead = db.session.get(Practitioner, practitioner_id) if practitioner_id is not None else None
+    lead = practitioner_by_id(practitioner_id) if practitioner_id is not None else None
     if lead is None or not queries.employed_by(lead.id, org_id):
         raise _field_error("lead_not_employed", "lead_practitioner_id")
     if not queries.is_registered_engineer(lead):

@@ -9,7 +9,7 @@ from backend.core.access import Actor
 from backend.core.db import db, unit_of_work
 from backend.core.errors import Conflict
 from backend.modules.realname import queries
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import organization_by_id, practitioner_by_id
 
 from ..models import SERVICE_TYPES, Project, SiteVisit
 from .common import change_status, load_project, require_manage
@@ -26,10 +26,10 @@ def _require_status(project: Project, allowed: tuple[str, ...], target: str) -> 
 
 
 def _publication_problems(project: Project) -> list[str]:
-    org = db.session.get(Organization, project.org_id)
+    org = organization_by_id(project.org_id)
     assert org is not None
     problems = list(queries.org_can_practise(org))
-    lead = db.session.get(Practitioner, project.lead_practitioner_id) if project.lead_practitioner_id else None
+    lead = practitioner_by_id(project.lead_practitioner_id) if project.lead_practitioner_id else None
     if lead is None or not queries.employed_by(lead.id, project.org_id):
         problems.append("lead_not_employed")
     elif not queries.is_registered_engineer(lead):

@@ -15,7 +15,7 @@ from backend.core.access import Actor
 from backend.core.db import column_map, db
 from backend.core.files import StoredFile
 from backend.core.validators import mask_name, mask_phone
-from backend.modules.realname.models import Organization, Practitioner
+from backend.modules.realname.queries import Organization, Practitioner
 
 from ..models import Project, SiteVisit, WorkRecord
 from .common import ProjectAccess
