@@ -55,7 +55,7 @@ def test_the_app_factory_installs_each_hook_once(app: Any) -> None:
         assert before_flush.index(trial._tag_trial_rows) < before_flush.index(audit._capture_writes)
         assert _listeners("after_flush_postexec").count(audit._write_pending) == 1
         assert _listeners("after_commit").count(actor_cache._after_commit) == 1
-    from backend.modules.documents.services import reevaluate_project_later
+    from backend.modules.documents.services.effectiveness import reevaluate_project_later
     from backend.modules.feedback.services import _settled_listeners
 
     assert _settled_listeners.count(reevaluate_project_later) == 1
