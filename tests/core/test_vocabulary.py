@@ -21,7 +21,7 @@ def lists(app: Any) -> dict[str, type[Labelled]]:
 
 
 def test_the_modules_register_their_code_lists(lists: dict[str, type[Labelled]]) -> None:
-    for name in ("ProjectStatus", "VisitStatus", "DefectStatus"):
+    for name in ("ProjectStatus", "VisitStatus", "DefectStatus", "WarningStatus", "ReportStatus", "FeedbackStatus"):
         assert name in lists
     assert all(issubclass(enum, Labelled) and enum.__name__ == name for name, enum in lists.items())
 

@@ -19,6 +19,8 @@ from backend.core import jurisdictions
 from backend.core.access import PERMISSIONS, Actor
 from backend.core.pagination import Page
 from backend.core.timeutil import SHANGHAI
+from backend.modules.monitoring.models import ReportStatus, WarningSeverity, WarningSubjectKind
+from backend.modules.projects.models import VisitStatus
 
 Row = dict[str, Any]
 Cell = str | int | float | None
@@ -100,14 +102,10 @@ def messages(key: str) -> Callable[[Row], Any]:
 
 IDENTITY = {"unverified": "未完成实名认证", "verified": "已实名认证"}
 FACE = {"none": "未采集", "pending": "处理中", "enrolled": "已采集", "failed": "采集失败", "withdrawn": "已撤回同意"}
-VISIT_STATUS = {"checked_in": "在场", "checked_out": "已签退", "rejected": "签到被拒"}
 SPOT_STATUS = {"issued": "待答复", "passed": "通过", "failed": "未通过", "expired": "超时未答复"}
 NOTIFIED_VIA = {"wechat": "订阅消息", "sms": "短信", "none": "未送达"}
 ROLE_LABEL = {"supervisor": "监督管理人员", "corps_admin": "总队管理员"}
 ASSIGNMENT_STATUS = {"pending": "待激活", "active": "已启用", "revoked": "已停用"}
-SEVERITY = {"high": "高", "medium": "中", "low": "低"}
-SUBJECT_KIND = {"organization": "机构", "practitioner": "从业人员", "project": "项目"}
-REPORT_STATUS = {"compiled": "已编制", "submitted": "已报送"}
 
 
 def district(key: str = "district_code") -> Callable[[Row], Any]:
@@ -289,7 +287,7 @@ def _sources() -> dict[str, ExportSource]:
                 ("签退时间", lambda r: when(r.get("checked_out_at"))),
                 ("项目编号", field("project_no")),
                 ("人员", field("practitioner_name")),
-                ("状态", labelled("status", VISIT_STATUS)),
+                ("状态", labelled("status", VisitStatus.labels())),
                 ("现场时长（秒）", field("duration_s")),
                 ("身份核验", identity_method),
                 ("人脸距离", field("face_distance")),
@@ -445,8 +443,8 @@ def _sources() -> dict[str, ExportSource]:
                 ("编号", field("id")),
                 ("发现时间", lambda r: when(r.get("detected_at"))),
                 ("规则", named("rule", "rule_title")),
-                ("等级", labelled("severity", SEVERITY)),
-                ("对象类型", labelled("subject_kind", SUBJECT_KIND)),
+                ("等级", labelled("severity", WarningSeverity.labels())),
+                ("对象类型", labelled("subject_kind", WarningSubjectKind.labels())),
                 ("对象", field("subject_name")),
                 ("所属区", district()),
                 ("摘要", field("summary")),
@@ -467,7 +465,7 @@ def _sources() -> dict[str, ExportSource]:
                 ("机构", field("org_name")),
                 ("月份", field("month")),
                 ("所属区", district()),
-                ("状态", lambda r: r.get("status_name") or label(REPORT_STATUS, r.get("status"))),
+                ("状态", lambda r: r.get("status_name") or label(ReportStatus.labels(), r.get("status"))),
                 ("编制时间", lambda r: when(r.get("compiled_at"))),
                 ("报送期限", field("due_on")),
                 ("报送时间", lambda r: when(r.get("submitted_at"))),

@@ -7,7 +7,7 @@ from backend.core.jurisdictions import DISTRICTS
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 
-from .models import REPORT_STATUSES, SEVERITIES, SUBJECT_KINDS, WARNING_STATUSES
+from .models import ReportStatus, WarningSeverity, WarningStatus, WarningSubjectKind
 from .stats import GROUPINGS, METRICS
 from .warnings import FAMILIES, RULES
 
@@ -120,7 +120,7 @@ class RuleUpdateSchema(BaseSchema):
     severity = ma.fields.String(
         load_default=None,
         allow_none=True,
-        validate=ma.validate.OneOf(list(SEVERITIES)),
+        validate=ma.validate.OneOf(WarningSeverity.values()),
         metadata={"description": "预警等级：high 高 / medium 中 / low 低"},
     )
     thresholds = ma.fields.Dict(
@@ -149,14 +149,17 @@ class RuleVersionSchema(BaseSchema):
 
 class WarningQuerySchema(PageArgsSchema):
     status = ma.fields.String(
-        validate=ma.validate.OneOf(list(WARNING_STATUSES)),
+        validate=ma.validate.OneOf(WarningStatus.values()),
         metadata={"description": "状态：open 待处理 / acknowledged 已确认 / resolved 已处置 / dismissed 已排除"},
     )
     open_only = ma.fields.Boolean(load_default=False, metadata={"description": "只看未结束的（待处理与已确认）"})
     rule = ma.fields.String(validate=ma.validate.OneOf(list(RULES)), metadata={"description": "预警规则代码"})
-    severity = ma.fields.String(validate=ma.validate.OneOf(list(SEVERITIES)), metadata={"description": "预警等级"})
+    severity = ma.fields.String(
+        validate=ma.validate.OneOf(WarningSeverity.values()), metadata={"description": "预警等级"}
+    )
     subject_kind = ma.fields.String(
-        validate=ma.validate.OneOf(list(SUBJECT_KINDS)), metadata={"description": "对象类型：机构、从业人员或项目"}
+        validate=ma.validate.OneOf(WarningSubjectKind.values()),
+        metadata={"description": "对象类型：机构、从业人员或项目"},
     )
     org_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "机构"})
     practitioner_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "从业人员"})
@@ -300,7 +303,7 @@ class ReportQuerySchema(PageArgsSchema):
     org_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "机构"})
     month = ma.fields.String(validate=MONTH, metadata={"description": "月份 YYYY-MM"})
     status = ma.fields.String(
-        validate=ma.validate.OneOf(list(REPORT_STATUSES)),
+        validate=ma.validate.OneOf(ReportStatus.values()),
         metadata={"description": "compiled 待提交 / submitted 已提交"},
     )
     late = ma.fields.Boolean(metadata={"description": "是否逾期提交"})
@@ -327,7 +330,7 @@ class ReportSchema(BaseSchema):
     org_name = ma.fields.String()
     month = ma.fields.String()
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda v: REPORT_STATUSES[v.status])
+    status_name = ma.fields.Function(lambda v: ReportStatus.label_of(v.status))
     figures = ma.fields.Dict(metadata={"description": "报表数据：项目、现场执业、维保计划、故障隐患、文件、反馈、预警"})
     compiled_at = LocalDateTime()
     due_on = ma.fields.Date()
