@@ -9,7 +9,7 @@ from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 
 from .clearing import CONFIRMATION
-from .models import MODES, RUN_STATUSES
+from .models import MODES, RunStatus
 
 
 def _desc(text: str) -> dict[str, Any]:
@@ -56,7 +56,7 @@ class CountsSchema(BaseSchema):
 class ImportRunSchema(BaseSchema):
     id = ma.fields.Integer()
     status = ma.fields.String(metadata=_desc("queued 排队中 / running 导入中 / done 已完成 / failed 已中断（可续传）"))
-    status_name = ma.fields.Function(lambda r: RUN_STATUSES.get(r.status, r.status))
+    status_name = ma.fields.Function(lambda r: RunStatus.label_of(r.status))
     dry_run = ma.fields.Boolean()
     source = ma.fields.String(metadata=_desc("upload 管理端上传 / cli 命令行"))
     files = ma.fields.Function(lambda r: [f["name"] for f in r.files or []], metadata=_desc("文件名"))
