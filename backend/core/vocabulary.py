@@ -9,6 +9,7 @@ label, defined once, in the module that owns the list (its models.py or a vocabu
     VisitStatus.CHECKED_IN.label == "在场"
     VisitStatus.values()                        # ("checked_in", ...) for OneOf and the OpenAPI enum
     VisitStatus.labels()                        # {"checked_in": "在场", ...} for *_name fields and exports
+    VisitStatus.glossary()                      # "checked_in 在场 / ..." for a field's description
 
 Every subclass registers itself here when its module is imported, under its class name, so the whole vocabulary
 can be listed (and served to the clients) from one place while core imports no module: `vocabularies()` once the
@@ -65,6 +66,11 @@ class Labelled(StrEnum):
         if isinstance(member, cls):
             return member.label
         return value if default is _ITSELF else default
+
+    @classmethod
+    def glossary(cls, sep: str = " / ") -> str:
+        """ "code label" for each member, for a field's description in the API document."""
+        return sep.join(f"{m.value} {m.label}" for m in cls)
 
     @classmethod
     def from_label(cls, label: str) -> Self | None:

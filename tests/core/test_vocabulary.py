@@ -81,4 +81,5 @@ def test_codes_compare_and_serialise_as_the_bare_strings() -> None:
         and VisitStatus.label_of(None, "-") == "-"
         and VisitStatus.label_of("x", None) is None
     )
+    assert VisitStatus.glossary("、") == "rejected 签到被拒、checked_in 在场、checked_out 已签退"
     assert VisitStatus.from_label("已签退") is VisitStatus.CHECKED_OUT and VisitStatus.from_label("?") is None

@@ -121,7 +121,7 @@ class RuleUpdateSchema(BaseSchema):
         load_default=None,
         allow_none=True,
         validate=ma.validate.OneOf(WarningSeverity.values()),
-        metadata={"description": "预警等级：high 高 / medium 中 / low 低"},
+        metadata={"description": "预警等级：" + WarningSeverity.glossary()},
     )
     thresholds = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -150,7 +150,7 @@ class RuleVersionSchema(BaseSchema):
 class WarningQuerySchema(PageArgsSchema):
     status = ma.fields.String(
         validate=ma.validate.OneOf(WarningStatus.values()),
-        metadata={"description": "状态：open 待处理 / acknowledged 已确认 / resolved 已处置 / dismissed 已排除"},
+        metadata={"description": "状态：" + WarningStatus.glossary()},
     )
     open_only = ma.fields.Boolean(load_default=False, metadata={"description": "只看未结束的（待处理与已确认）"})
     rule = ma.fields.String(validate=ma.validate.OneOf(list(RULES)), metadata={"description": "预警规则代码"})
@@ -304,7 +304,7 @@ class ReportQuerySchema(PageArgsSchema):
     month = ma.fields.String(validate=MONTH, metadata={"description": "月份 YYYY-MM"})
     status = ma.fields.String(
         validate=ma.validate.OneOf(ReportStatus.values()),
-        metadata={"description": "compiled 待提交 / submitted 已提交"},
+        metadata={"description": ReportStatus.glossary()},
     )
     late = ma.fields.Boolean(metadata={"description": "是否逾期提交"})
     district_code = _district()

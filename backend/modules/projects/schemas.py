@@ -515,7 +515,7 @@ class VisitSchema(BaseSchema):
     project_no = ma.fields.String()
     practitioner_id = ma.fields.Integer()
     practitioner_name = ma.fields.String()
-    status = ma.fields.String(metadata=_desc("、".join(f"{s.value} {s.label}" for s in VisitStatus)))
+    status = ma.fields.String(metadata=_desc(VisitStatus.glossary("、")))
     checked_in_at = LocalDateTime(metadata=_desc("服务器收到签到的时间"))
     device_time = LocalDateTime(allow_none=True)
     checked_out_at = LocalDateTime(allow_none=True)

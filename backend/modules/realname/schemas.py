@@ -203,7 +203,7 @@ class InviteSchema(BaseSchema):
     position = ma.fields.String(
         required=True,
         validate=ma.validate.OneOf(sorted(Position.values())),
-        metadata={"description": "岗位：" + "、".join(f"{p.value} {p.label}" for p in Position)},
+        metadata={"description": "岗位：" + Position.glossary("、")},
     )
 
 

@@ -333,9 +333,7 @@ class SpotCheckSchema(BaseSchema):
     deadline_at = LocalDateTime()
     status = ma.fields.String()
     status_label = _labelled(SpotCheckStatus, "status")
-    notified_via = ma.fields.String(
-        allow_none=True, metadata={"description": " / ".join(f"{n.value} {n.label}" for n in SpotCheckNotice)}
-    )
+    notified_via = ma.fields.String(allow_none=True, metadata={"description": SpotCheckNotice.glossary()})
     answered_at = LocalDateTime(allow_none=True)
     identity_method = ma.fields.String(allow_none=True)
     face_distance = ma.fields.Float(allow_none=True)
