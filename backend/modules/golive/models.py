@@ -41,6 +41,14 @@ class RegistryOrgStanding(Labelled):
     DEREGISTERED = "deregistered", ORG_STATUS_CANCELLED
 
 
+class MissingInfo(Labelled):
+    """What an imported project still lacks before it can go on (the project is left needs_supplement)."""
+
+    COORDINATES = "coordinates", "项目坐标（含电子围栏）"
+    CLIENT_CONTACT = "client_contact", "委托单位联系人"
+    MAINTENANCE_PLAN = "maintenance_plan", "维保计划"
+
+
 # The code lists as the rest of the backend reads them (value -> label).
 MODES = Mode.labels()
 RUN_STATUSES = RunStatus.labels()

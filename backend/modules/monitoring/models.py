@@ -39,6 +39,15 @@ class ReportStatus(Labelled):
     SUBMITTED = "submitted", "已提交"
 
 
+class ItemProgressStatus(Labelled):
+    """How far a maintenance-plan item got in a month (tracking.ItemProgress.status)."""
+
+    DONE = "done", "完成"
+    PARTIAL = "partial", "部分"
+    NOT_DONE = "not_done", "未做"
+    OUTSIDE_WINDOW = "outside_window", "仅容许期外"
+
+
 # The code lists as the rest of the backend reads them (value -> label, or values).
 SEVERITIES = WarningSeverity.labels()
 WARNING_STATUSES = WarningStatus.labels()

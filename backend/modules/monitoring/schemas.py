@@ -7,7 +7,7 @@ from backend.core.jurisdictions import DISTRICTS
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 
-from .models import ReportStatus, WarningSeverity, WarningStatus, WarningSubjectKind
+from .models import ItemProgressStatus, ReportStatus, WarningSeverity, WarningStatus, WarningSubjectKind
 from .stats import GROUPINGS, METRICS
 from .warnings import FAMILIES, RULES
 
@@ -260,9 +260,7 @@ class ItemProgressSchema(BaseSchema):
     frequency = ma.fields.String()
     required = ma.fields.Integer(metadata={"description": "当月应做次数（每日项为天数，每周项为周数）"})
     done = ma.fields.Integer()
-    status = ma.fields.String(
-        metadata={"description": "done 完成 / partial 部分 / not_done 未做 / outside_window 仅容许期外"}
-    )
+    status = ma.fields.String(metadata={"description": ItemProgressStatus.glossary()})
     flagged = ma.fields.Boolean(metadata={"description": "有容许期外的记录"})
     record_ids = ma.fields.List(ma.fields.Integer())
 

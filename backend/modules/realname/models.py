@@ -71,6 +71,14 @@ class EmploymentStatus(Labelled):
     WITHDRAWN = "withdrawn", "邀请已撤回"
 
 
+class EquipmentCategory(Labelled):
+    """The categories of an organisation's declared equipment (仪器设备)."""
+
+    BASIC = "basic", "基本设备"
+    MAINTENANCE_TESTING = "maintenance_testing", "维护保养检测设备"
+    ASSESSMENT = "assessment", "消防安全评估设备"
+
+
 class IdentityStatus(Labelled):
     UNVERIFIED = "unverified", "未完成实名认证"
     VERIFIED = "verified", "已实名认证"

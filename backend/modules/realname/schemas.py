@@ -13,13 +13,13 @@ from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 from backend.core.validators import mask_id
 
-from .conditions import EQUIPMENT_CATEGORIES
 from .models import (
     OPERATOR_LEVELS,
     ORG_DOCUMENTS,
     CertKind,
     CertStatus,
     EmploymentStatus,
+    EquipmentCategory,
     FaceStatus,
     IdentityStatus,
     OrgStatus,
@@ -50,10 +50,10 @@ class EquipmentSchema(BaseSchema):
     id = ma.fields.Integer(dump_only=True)
     category = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(sorted(EQUIPMENT_CATEGORIES)),
+        validate=ma.validate.OneOf(sorted(EquipmentCategory.values())),
         metadata={"description": "类别：basic 基本设备 / maintenance_testing 维保检测设备 / assessment 评估设备"},
     )
-    category_name = ma.fields.Function(lambda e: EQUIPMENT_CATEGORIES.get(e.category), dump_only=True)
+    category_name = ma.fields.Function(lambda e: EquipmentCategory.label_of(e.category, None), dump_only=True)
     name = ma.fields.String(
         required=True,
         validate=ma.validate.Length(1, 128),
