@@ -9,31 +9,25 @@ the helpers below, and filter lists with `area_clause`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 
 from . import jurisdictions
 from .errors import Forbidden
+from .vocabulary import Labelled
 
 
-class Role(StrEnum):
-    PRACTITIONER = "practitioner"
-    ORG_ADMIN = "org_admin"
-    LEGAL_REP = "legal_rep"
-    SUPERVISOR = "supervisor"
-    CORPS_ADMIN = "corps_admin"
+class Role(Labelled):
+    PRACTITIONER = "practitioner", "从业人员"
+    ORG_ADMIN = "org_admin", "机构管理人员"
+    LEGAL_REP = "legal_rep", "法定代表人"
+    SUPERVISOR = "supervisor", "监督管理人员"
+    CORPS_ADMIN = "corps_admin", "总队管理员"
 
 
 # Keyed by str: a Role is one, and the role names stored on users and declared on routes are plain strings.
-ROLE_NAMES: dict[str, str] = {
-    Role.PRACTITIONER: "从业人员",
-    Role.ORG_ADMIN: "机构管理人员",
-    Role.LEGAL_REP: "法定代表人",
-    Role.SUPERVISOR: "监督管理人员",
-    Role.CORPS_ADMIN: "总队管理员",
-}
+ROLE_NAMES: dict[str, str] = Role.labels()
 
 PUBLIC = "public"  # no login needed
 AUTHENTICATED = "authenticated"  # any logged-in user

@@ -9,6 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.core.crypto import EncryptedText
 from backend.core.db import Base, BigIntPK, IdMixin, TimestampMixin
 from backend.core.timeutil import utcnow
+from backend.core.vocabulary import Labelled
+
+
+class AssignmentStatus(Labelled):
+    """A supervisor or corps admin account set up by the corps: pending until its holder first logs in."""
+
+    PENDING = "pending", "待激活"
+    ACTIVE = "active", "已启用"
+    REVOKED = "revoked", "已停用"
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -55,7 +64,7 @@ class SupervisorAssignment(IdMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(sa.String(32), default="supervisor")  # supervisor | corps_admin
     jurisdiction: Mapped[str] = mapped_column(sa.String(16), index=True)
     permissions: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending | active | revoked
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # AssignmentStatus
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_by: Mapped[int | None] = mapped_column(sa.BigInteger)
     activated_at: Mapped[datetime | None] = mapped_column()

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from backend.core.access import PERMISSIONS, ROLE_NAMES
+from backend.core.access import PERMISSIONS, ROLE_NAMES, Role
 from backend.core.schemas import BaseSchema, LocalDateTime
 from backend.core.validators import mask_phone
+
+from .models import AssignmentStatus
 
 
 class SmsCodeRequestSchema(BaseSchema):
@@ -86,7 +88,9 @@ class AssignmentSchema(BaseSchema):
     phone = ma.fields.String(required=True, load_only=True)
     phone_masked = ma.fields.Function(lambda a: mask_phone(a.phone), dump_only=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    role = ma.fields.String(load_default="supervisor", validate=ma.validate.OneOf(["supervisor", "corps_admin"]))
+    role = ma.fields.String(
+        load_default="supervisor", validate=ma.validate.OneOf([Role.SUPERVISOR.value, Role.CORPS_ADMIN.value])
+    )
     jurisdiction = ma.fields.String(required=True, validate=ma.validate.Length(max=16))
     permissions = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(sorted(PERMISSIONS))), load_default=list)
     status = ma.fields.String(dump_only=True)
@@ -99,7 +103,9 @@ class AssignmentUpdateSchema(BaseSchema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
     jurisdiction = ma.fields.String(validate=ma.validate.Length(max=16))
     permissions = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(sorted(PERMISSIONS))))
-    status = ma.fields.String(validate=ma.validate.OneOf(["active", "revoked"]))
+    status = ma.fields.String(
+        validate=ma.validate.OneOf([AssignmentStatus.ACTIVE.value, AssignmentStatus.REVOKED.value])
+    )
 
 
 class JurisdictionSchema(BaseSchema):

@@ -16,7 +16,9 @@ from flask.cli import with_appcontext
 from backend.core.signing import TokenInvalid, TokenVerifier, token_from_payload
 from backend.core.timeutil import SHANGHAI
 
-TYPE_NAMES = {"WB": "维护保养记录", "JC": "检测报告", "PG": "评估报告", "BS": "维保标识"}
+from .models import DOC_TYPES, NOTICE_TOKEN_TYPE, TOKEN_TYPES
+
+TYPE_NAMES = {TOKEN_TYPES[doc_type]: label for doc_type, label in DOC_TYPES.items()} | {NOTICE_TOKEN_TYPE: "维保标识"}
 
 
 def _jwk_to_pem(jwk: dict[str, str]) -> bytes:

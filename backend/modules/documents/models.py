@@ -9,13 +9,34 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.db import Base, IdMixin, TimestampMixin
+from backend.core.vocabulary import Labelled
 
-# Document types by project service type; the Chinese names are the ones rendering.py prints.
-DOC_TYPES = {
-    "maintenance_record": "维护保养记录",
-    "testing_report": "检测报告",
-    "assessment_report": "评估报告",
-}
+
+class DocType(Labelled):
+    """Document types by project service type; the Chinese names are the ones rendering.py prints."""
+
+    MAINTENANCE_RECORD = "maintenance_record", "维护保养记录"
+    TESTING_REPORT = "testing_report", "检测报告"
+    ASSESSMENT_REPORT = "assessment_report", "评估报告"
+
+
+class DocStatus(Labelled):
+    DRAFT = "draft", "草稿"
+    SIGNED = "signed", "已签署"
+    EFFECTIVE = "effective", "已生效"
+    BLOCKED = "blocked", "未生效"
+    REVOKED = "revoked", "已撤销"
+
+
+class SignerRole(Labelled):
+    """Who signs a conclusion document, in signing order."""
+
+    PROJECT_LEAD = "project_lead", "项目负责人"
+    TECHNICAL_LEAD = "technical_lead", "技术负责人"
+
+
+# The code lists as the rest of the backend reads them (value -> label).
+DOC_TYPES = DocType.labels()
 DOC_TYPE_FOR_SERVICE = {
     "maintenance": "maintenance_record",
     "testing": "testing_report",
@@ -24,14 +45,8 @@ DOC_TYPE_FOR_SERVICE = {
 # Short type codes carried in the QR token and the report number (维保 / 检测 / 评估).
 TOKEN_TYPES = {"maintenance_record": "WB", "testing_report": "JC", "assessment_report": "PG"}
 NOTICE_TOKEN_TYPE = "BS"  # 维保标识 posted in the building
-DOC_STATUSES = {
-    "draft": "草稿",
-    "signed": "已签署",
-    "effective": "已生效",
-    "blocked": "未生效",
-    "revoked": "已撤销",
-}
-SIGNER_ROLES = {"project_lead": "项目负责人", "technical_lead": "技术负责人"}
+DOC_STATUSES = DocStatus.labels()
+SIGNER_ROLES = SignerRole.labels()
 
 
 class ConclusionDocument(IdMixin, TimestampMixin, Base):

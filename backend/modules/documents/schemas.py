@@ -14,7 +14,7 @@ from flask_smorest.fields import Upload
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 
-from .models import DOC_STATUSES, DOC_TYPES, SIGNER_ROLES
+from .models import DocStatus, DocType, SignerRole
 from .rendering import ITEM_RESULTS
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -112,13 +112,13 @@ class DocumentRevokeSchema(BaseSchema):
 class DocumentQuerySchema(PageArgsSchema):
     project_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "项目"})
     org_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "机构"})
-    status = ma.fields.String(validate=ma.validate.OneOf(list(DOC_STATUSES)), metadata={"description": "状态"})
-    doc_type = ma.fields.String(validate=ma.validate.OneOf(list(DOC_TYPES)), metadata={"description": "文件类型"})
+    status = ma.fields.String(validate=ma.validate.OneOf(DocStatus.values()), metadata={"description": "状态"})
+    doc_type = ma.fields.String(validate=ma.validate.OneOf(DocType.values()), metadata={"description": "文件类型"})
 
 
 class DocumentSignatureSchema(BaseSchema):
     role = ma.fields.String()
-    role_name = ma.fields.Function(lambda s: SIGNER_ROLES[s.role])
+    role_name = ma.fields.Function(lambda s: SignerRole.labels()[s.role])
     practitioner_id = ma.fields.Integer()
     identity_method = ma.fields.String()
     face_distance = ma.fields.Float(allow_none=True)
@@ -143,7 +143,7 @@ class DocumentSchema(BaseSchema):
     period_start = ma.fields.Date()
     period_end = ma.fields.Date()
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda d: DOC_STATUSES[d.status])
+    status_name = ma.fields.Function(lambda d: DocStatus.labels()[d.status])
     items = ma.fields.List(ma.fields.Dict())
     defects = ma.fields.List(ma.fields.Dict())
     conclusion = ma.fields.String()

@@ -16,9 +16,14 @@ from typing import Any
 import marshmallow as ma
 
 from backend.core import jurisdictions
-from backend.core.access import PERMISSIONS, Actor
+from backend.core.access import PERMISSIONS, Actor, Role
 from backend.core.pagination import Page
 from backend.core.timeutil import SHANGHAI
+from backend.modules.accounts.models import AssignmentStatus
+from backend.modules.monitoring.models import ReportStatus, WarningSeverity, WarningSubjectKind
+from backend.modules.projects.models import VisitStatus
+from backend.modules.realname.models import FaceStatus, IdentityStatus
+from backend.modules.supervision.vocabulary import SpotCheckNotice, SpotCheckStatus
 
 Row = dict[str, Any]
 Cell = str | int | float | None
@@ -96,18 +101,6 @@ def messages(key: str) -> Callable[[Row], Any]:
         return joined([i.get("message") or i.get("code") if isinstance(i, dict) else i for i in items])
 
     return cell
-
-
-IDENTITY = {"unverified": "未完成实名认证", "verified": "已实名认证"}
-FACE = {"none": "未采集", "pending": "处理中", "enrolled": "已采集", "failed": "采集失败", "withdrawn": "已撤回同意"}
-VISIT_STATUS = {"checked_in": "在场", "checked_out": "已签退", "rejected": "签到被拒"}
-SPOT_STATUS = {"issued": "待答复", "passed": "通过", "failed": "未通过", "expired": "超时未答复"}
-NOTIFIED_VIA = {"wechat": "订阅消息", "sms": "短信", "none": "未送达"}
-ROLE_LABEL = {"supervisor": "监督管理人员", "corps_admin": "总队管理员"}
-ASSIGNMENT_STATUS = {"pending": "待激活", "active": "已启用", "revoked": "已停用"}
-SEVERITY = {"high": "高", "medium": "中", "low": "低"}
-SUBJECT_KIND = {"organization": "机构", "practitioner": "从业人员", "project": "项目"}
-REPORT_STATUS = {"compiled": "已编制", "submitted": "已报送"}
 
 
 def district(key: str = "district_code") -> Callable[[Row], Any]:
@@ -247,8 +240,8 @@ def _sources() -> dict[str, ExportSource]:
             lambda actor, args: realname.list_practitioners(actor, **args),
             (
                 ("姓名", field("name_masked")),
-                ("实名认证", labelled("identity_status", IDENTITY)),
-                ("人脸", labelled("face_status", FACE)),
+                ("实名认证", labelled("identity_status", IdentityStatus.labels())),
+                ("人脸", labelled("face_status", FaceStatus.labels())),
                 ("证书", certificates),
                 ("替代核验", alt_identity),
             ),
@@ -289,7 +282,7 @@ def _sources() -> dict[str, ExportSource]:
                 ("签退时间", lambda r: when(r.get("checked_out_at"))),
                 ("项目编号", field("project_no")),
                 ("人员", field("practitioner_name")),
-                ("状态", labelled("status", VISIT_STATUS)),
+                ("状态", labelled("status", VisitStatus.labels())),
                 ("现场时长（秒）", field("duration_s")),
                 ("身份核验", identity_method),
                 ("人脸距离", field("face_distance")),
@@ -370,8 +363,8 @@ def _sources() -> dict[str, ExportSource]:
                 ("机构", nested("org", "name")),
                 ("人员", nested("practitioner", "name_masked")),
                 ("所属区", district()),
-                ("状态", lambda r: r.get("status_label") or label(SPOT_STATUS, r.get("status"))),
-                ("通知方式", labelled("notified_via", NOTIFIED_VIA)),
+                ("状态", lambda r: r.get("status_label") or label(SpotCheckStatus.labels(), r.get("status"))),
+                ("通知方式", labelled("notified_via", SpotCheckNotice.labels())),
                 ("答复时间", lambda r: when(r.get("answered_at"))),
                 ("人脸距离", field("face_distance")),
                 ("距围栏（米）", field("distance_to_fence_m")),
@@ -426,10 +419,10 @@ def _sources() -> dict[str, ExportSource]:
             (
                 ("姓名", field("name")),
                 ("手机号", field("phone_masked")),
-                ("角色", labelled("role", ROLE_LABEL)),
+                ("角色", labelled("role", Role.labels())),
                 ("管辖范围", lambda r: jurisdictions.name_of(r["jurisdiction"]) if r.get("jurisdiction") else None),
                 ("权限", permissions),
-                ("状态", labelled("status", ASSIGNMENT_STATUS)),
+                ("状态", labelled("status", AssignmentStatus.labels())),
                 ("分配时间", lambda r: when(r.get("created_at"))),
                 ("激活时间", lambda r: when(r.get("activated_at"))),
             ),
@@ -445,8 +438,8 @@ def _sources() -> dict[str, ExportSource]:
                 ("编号", field("id")),
                 ("发现时间", lambda r: when(r.get("detected_at"))),
                 ("规则", named("rule", "rule_title")),
-                ("等级", labelled("severity", SEVERITY)),
-                ("对象类型", labelled("subject_kind", SUBJECT_KIND)),
+                ("等级", labelled("severity", WarningSeverity.labels())),
+                ("对象类型", labelled("subject_kind", WarningSubjectKind.labels())),
                 ("对象", field("subject_name")),
                 ("所属区", district()),
                 ("摘要", field("summary")),
@@ -467,7 +460,7 @@ def _sources() -> dict[str, ExportSource]:
                 ("机构", field("org_name")),
                 ("月份", field("month")),
                 ("所属区", district()),
-                ("状态", lambda r: r.get("status_name") or label(REPORT_STATUS, r.get("status"))),
+                ("状态", lambda r: r.get("status_name") or label(ReportStatus.labels(), r.get("status"))),
                 ("编制时间", lambda r: when(r.get("compiled_at"))),
                 ("报送期限", field("due_on")),
                 ("报送时间", lambda r: when(r.get("submitted_at"))),

@@ -18,6 +18,7 @@ from backend.modules.projects.queries import (
     DEFECT_SEVERITIES,
     RECORD_RESULTS,
     Defect,
+    DefectStatus,
     Project,
     RepairRecord,
 )
@@ -27,7 +28,7 @@ from .links import read_link_token
 from .models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback
 from .services import event, feedback_or_404, feedback_settled, project_or_404
 
-DEFECT_STATUS_NAMES = {"open": "待整改", "repaired": "已维修，待机构核验", "closed": "已整改"}
+DEFECT_STATUS_NAMES = DefectStatus.labels()
 LOW_RATING = 2  # a rating at or below this is flagged for the warning scan (docs/design.md §4)
 
 

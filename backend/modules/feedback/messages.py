@@ -2,12 +2,9 @@
 
 from backend.core.messages import register
 
-FLAG_NAMES: dict[str, str] = {
-    "window_lapsed": "委托单位未在期限内确认",
-    "disputed": "委托单位提出异议",
-    "low_rating": "委托单位评分较低",
-    "undelivered": "未能送达委托单位",
-}
+from .models import FeedbackFlag
+
+FLAG_NAMES: dict[str, str] = FeedbackFlag.labels()
 
 register(
     {

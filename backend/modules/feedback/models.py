@@ -10,16 +10,47 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.db import Base, IdMixin, TimestampMixin
 from backend.core.timeutil import utcnow
+from backend.core.vocabulary import Labelled
 
-FEEDBACK_KINDS = {"visit": "现场服务反馈", "monthly": "月度维保反馈"}
-FEEDBACK_STATUSES = {"pending": "待确认", "confirmed": "已确认", "disputed": "有异议", "expired": "已超期"}
-MESSAGE_CHANNELS = {"wechat_template": "公众号模板消息", "sms": "短信"}
-MESSAGE_STATUSES = {
-    "sent": "已发送",
-    "delivered": "已送达",
-    "user_blocked": "用户拒收",
-    "failed": "发送失败",
-}
+
+class FeedbackKind(Labelled):
+    VISIT = "visit", "现场服务反馈"
+    MONTHLY = "monthly", "月度维保反馈"
+
+
+class FeedbackStatus(Labelled):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    DISPUTED = "disputed", "有异议"
+    EXPIRED = "expired", "已超期"
+
+
+class FeedbackFlag(Labelled):
+    """Why a feedback is flagged for the warning scan."""
+
+    WINDOW_LAPSED = "window_lapsed", "委托单位未在期限内确认"
+    DISPUTED = "disputed", "委托单位提出异议"
+    LOW_RATING = "low_rating", "委托单位评分较低"
+    UNDELIVERED = "undelivered", "未能送达委托单位"
+
+
+class MessageChannel(Labelled):
+    WECHAT_TEMPLATE = "wechat_template", "公众号模板消息"
+    SMS = "sms", "短信"
+
+
+class MessageStatus(Labelled):
+    SENT = "sent", "已发送"
+    DELIVERED = "delivered", "已送达"
+    USER_BLOCKED = "user_blocked", "用户拒收"
+    FAILED = "failed", "发送失败"
+
+
+# The code lists as the rest of the backend reads them (value -> label).
+FEEDBACK_KINDS = FeedbackKind.labels()
+FEEDBACK_STATUSES = FeedbackStatus.labels()
+MESSAGE_CHANNELS = MessageChannel.labels()
+MESSAGE_STATUSES = MessageStatus.labels()
 
 
 class Feedback(IdMixin, TimestampMixin, Base):

@@ -7,28 +7,27 @@ import marshmallow as ma
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 
-from .messages import FLAG_NAMES
-from .models import FEEDBACK_KINDS, FEEDBACK_STATUSES, MESSAGE_CHANNELS, MESSAGE_STATUSES
+from .models import FeedbackFlag, FeedbackKind, FeedbackStatus, MessageChannel, MessageStatus
 
 
 class FeedbackQuerySchema(PageArgsSchema):
     project_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "项目"})
     org_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "机构"})
     status = ma.fields.String(
-        validate=ma.validate.OneOf(list(FEEDBACK_STATUSES)),
+        validate=ma.validate.OneOf(FeedbackStatus.values()),
         metadata={"description": "状态：待确认/已确认/有异议/已超期"},
     )
     kind = ma.fields.String(
-        validate=ma.validate.OneOf(list(FEEDBACK_KINDS)), metadata={"description": "类型：现场服务/月度维保"}
+        validate=ma.validate.OneOf(FeedbackKind.values()), metadata={"description": "类型：现场服务/月度维保"}
     )
 
 
 class FeedbackMessageSchema(BaseSchema):
     channel = ma.fields.String()
-    channel_name = ma.fields.Function(lambda m: MESSAGE_CHANNELS.get(m.channel, m.channel))
+    channel_name = ma.fields.Function(lambda m: MessageChannel.label_of(m.channel))
     recipient_masked = ma.fields.String()
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda m: MESSAGE_STATUSES.get(m.status, m.status))
+    status_name = ma.fields.Function(lambda m: MessageStatus.label_of(m.status))
     error = ma.fields.String(allow_none=True)
     sent_at = LocalDateTime()
     status_at = LocalDateTime(allow_none=True)
@@ -39,11 +38,11 @@ class FeedbackSchema(BaseSchema):
     project_id = ma.fields.Integer()
     org_id = ma.fields.Integer()
     kind = ma.fields.String()
-    kind_name = ma.fields.Function(lambda f: FEEDBACK_KINDS[f.kind])
+    kind_name = ma.fields.Function(lambda f: FeedbackKind.labels()[f.kind])
     period_start = ma.fields.Date()
     period_end = ma.fields.Date()
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda f: FEEDBACK_STATUSES[f.status])
+    status_name = ma.fields.Function(lambda f: FeedbackStatus.labels()[f.status])
     summary = ma.fields.Dict(
         metadata={"description": "推送给委托单位的内容：到场记录、检查项目、隐患（人员以编号表示）"}
     )
@@ -56,7 +55,7 @@ class FeedbackSchema(BaseSchema):
     responded_at = LocalDateTime(allow_none=True)
     expired_at = LocalDateTime(allow_none=True)
     flags = ma.fields.List(ma.fields.String())
-    flag_names = ma.fields.Function(lambda f: [FLAG_NAMES.get(flag, flag) for flag in f.flags])
+    flag_names = ma.fields.Function(lambda f: [FeedbackFlag.label_of(flag) for flag in f.flags])
     messages = ma.fields.List(ma.fields.Nested(FeedbackMessageSchema))
     created_at = LocalDateTime()
 

@@ -9,17 +9,49 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.adapters.registry import ORG_STATUS_CANCELLED, ORG_STATUS_NORMAL, ORG_STATUS_SUSPENDED
 from backend.core.db import Base, BigIntPK, IdMixin, TimestampMixin
 from backend.core.jobs import BackgroundJob
 from backend.core.timeutil import utcnow
+from backend.core.vocabulary import Labelled
 
-MODES = {"trial": "试运行", "live": "正式运行"}
-RUN_STATUSES = {
-    "queued": "排队中",
-    "running": "导入中",
-    "done": "已完成",
-    "failed": "已中断（可续传）",
-}
+
+class Mode(Labelled):
+    """The system's mode (the first system setting)."""
+
+    TRIAL = "trial", "试运行"
+    LIVE = "live", "正式运行"
+
+
+class RunStatus(Labelled):
+    """An import run's progress."""
+
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "导入中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "已中断（可续传）"
+
+
+class RegistryOrgStanding(Labelled):
+    """An imported organisation's standing as the old system and the national registry word it (正常、停业、注销),
+    and the organisation status each becomes here."""
+
+    VERIFIED = "verified", ORG_STATUS_NORMAL
+    SUSPENDED = "suspended", ORG_STATUS_SUSPENDED
+    DEREGISTERED = "deregistered", ORG_STATUS_CANCELLED
+
+
+class MissingInfo(Labelled):
+    """What an imported project still lacks before it can go on (the project is left needs_supplement)."""
+
+    COORDINATES = "coordinates", "项目坐标（含电子围栏）"
+    CLIENT_CONTACT = "client_contact", "委托单位联系人"
+    MAINTENANCE_PLAN = "maintenance_plan", "维保计划"
+
+
+# The code lists as the rest of the backend reads them (value -> label).
+MODES = Mode.labels()
+RUN_STATUSES = RunStatus.labels()
 
 
 class SystemSetting(Base):

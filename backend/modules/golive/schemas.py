@@ -9,7 +9,7 @@ from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 
 from .clearing import CONFIRMATION
-from .models import MODES, RUN_STATUSES
+from .models import MODES, Mode, RunStatus
 
 
 def _desc(text: str) -> dict[str, Any]:
@@ -55,8 +55,8 @@ class CountsSchema(BaseSchema):
 
 class ImportRunSchema(BaseSchema):
     id = ma.fields.Integer()
-    status = ma.fields.String(metadata=_desc("queued 排队中 / running 导入中 / done 已完成 / failed 已中断（可续传）"))
-    status_name = ma.fields.Function(lambda r: RUN_STATUSES.get(r.status, r.status))
+    status = ma.fields.String(metadata=_desc(RunStatus.glossary()))
+    status_name = ma.fields.Function(lambda r: RunStatus.label_of(r.status))
     dry_run = ma.fields.Boolean()
     source = ma.fields.String(metadata=_desc("upload 管理端上传 / cli 命令行"))
     files = ma.fields.Function(lambda r: [f["name"] for f in r.files or []], metadata=_desc("文件名"))
@@ -78,7 +78,7 @@ class ImportRunListArgsSchema(PageArgsSchema):
 
 
 class ModeSchema(BaseSchema):
-    mode = ma.fields.String(metadata=_desc("trial 试运行 / live 正式运行"))
+    mode = ma.fields.String(metadata=_desc(Mode.glossary()))
     mode_name = ma.fields.String()
     changed_at = LocalDateTime(allow_none=True)
     changed_by = ma.fields.Integer(allow_none=True)

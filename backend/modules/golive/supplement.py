@@ -21,11 +21,9 @@ from backend.modules.accounts.queries import User, UserRole
 from backend.modules.projects.queries import Project
 from backend.modules.realname.queries import organization_by_id
 
-MISSING_NAMES = {
-    "coordinates": "项目坐标（含电子围栏）",
-    "client_contact": "委托单位联系人",
-    "maintenance_plan": "维保计划",
-}
+from .models import MissingInfo
+
+MISSING_NAMES = MissingInfo.labels()
 NOTICE_CHANNEL = "notice"  # in-system notices in the outbox, beside SMS and WeChat messages
 NOTICE_KIND = "import.needs_supplement"
 

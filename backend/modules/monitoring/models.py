@@ -11,13 +11,49 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, IdMixin, TimestampMixin
 from backend.core.timeutil import utcnow
+from backend.core.vocabulary import Labelled
 from backend.modules.realname.models import Employment
 
-SEVERITIES = {"high": "高", "medium": "中", "low": "低"}
-WARNING_STATUSES = {"open": "待处理", "acknowledged": "已确认", "resolved": "已处置", "dismissed": "已排除"}
-OPEN_WARNING_STATUSES = ("open", "acknowledged")
-SUBJECT_KINDS = {"organization": "机构", "practitioner": "从业人员", "project": "项目"}
-REPORT_STATUSES = {"compiled": "待提交", "submitted": "已提交"}
+
+class WarningSeverity(Labelled):
+    HIGH = "high", "高"
+    MEDIUM = "medium", "中"
+    LOW = "low", "低"
+
+
+class WarningStatus(Labelled):
+    OPEN = "open", "待处理"
+    ACKNOWLEDGED = "acknowledged", "已确认"
+    RESOLVED = "resolved", "已处置"
+    DISMISSED = "dismissed", "已排除"
+
+
+class WarningSubjectKind(Labelled):
+    ORGANIZATION = "organization", "机构"
+    PRACTITIONER = "practitioner", "从业人员"
+    PROJECT = "project", "项目"
+
+
+class ReportStatus(Labelled):
+    COMPILED = "compiled", "待提交"
+    SUBMITTED = "submitted", "已提交"
+
+
+class ItemProgressStatus(Labelled):
+    """How far a maintenance-plan item got in a month (tracking.ItemProgress.status)."""
+
+    DONE = "done", "完成"
+    PARTIAL = "partial", "部分"
+    NOT_DONE = "not_done", "未做"
+    OUTSIDE_WINDOW = "outside_window", "仅容许期外"
+
+
+# The code lists as the rest of the backend reads them (value -> label, or values).
+SEVERITIES = WarningSeverity.labels()
+WARNING_STATUSES = WarningStatus.labels()
+OPEN_WARNING_STATUSES = (WarningStatus.OPEN.value, WarningStatus.ACKNOWLEDGED.value)
+SUBJECT_KINDS = WarningSubjectKind.labels()
+REPORT_STATUSES = ReportStatus.labels()
 GRADES = ("A", "B", "C", "D")
 
 

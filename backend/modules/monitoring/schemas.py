@@ -7,7 +7,7 @@ from backend.core.jurisdictions import DISTRICTS
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 
-from .models import REPORT_STATUSES, SEVERITIES, SUBJECT_KINDS, WARNING_STATUSES
+from .models import ItemProgressStatus, ReportStatus, WarningSeverity, WarningStatus, WarningSubjectKind
 from .stats import GROUPINGS, METRICS
 from .warnings import FAMILIES, RULES
 
@@ -120,8 +120,8 @@ class RuleUpdateSchema(BaseSchema):
     severity = ma.fields.String(
         load_default=None,
         allow_none=True,
-        validate=ma.validate.OneOf(list(SEVERITIES)),
-        metadata={"description": "预警等级：high 高 / medium 中 / low 低"},
+        validate=ma.validate.OneOf(WarningSeverity.values()),
+        metadata={"description": "预警等级：" + WarningSeverity.glossary()},
     )
     thresholds = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -149,14 +149,17 @@ class RuleVersionSchema(BaseSchema):
 
 class WarningQuerySchema(PageArgsSchema):
     status = ma.fields.String(
-        validate=ma.validate.OneOf(list(WARNING_STATUSES)),
-        metadata={"description": "状态：open 待处理 / acknowledged 已确认 / resolved 已处置 / dismissed 已排除"},
+        validate=ma.validate.OneOf(WarningStatus.values()),
+        metadata={"description": "状态：" + WarningStatus.glossary()},
     )
     open_only = ma.fields.Boolean(load_default=False, metadata={"description": "只看未结束的（待处理与已确认）"})
     rule = ma.fields.String(validate=ma.validate.OneOf(list(RULES)), metadata={"description": "预警规则代码"})
-    severity = ma.fields.String(validate=ma.validate.OneOf(list(SEVERITIES)), metadata={"description": "预警等级"})
+    severity = ma.fields.String(
+        validate=ma.validate.OneOf(WarningSeverity.values()), metadata={"description": "预警等级"}
+    )
     subject_kind = ma.fields.String(
-        validate=ma.validate.OneOf(list(SUBJECT_KINDS)), metadata={"description": "对象类型：机构、从业人员或项目"}
+        validate=ma.validate.OneOf(WarningSubjectKind.values()),
+        metadata={"description": "对象类型：机构、从业人员或项目"},
     )
     org_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "机构"})
     practitioner_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "从业人员"})
@@ -257,9 +260,7 @@ class ItemProgressSchema(BaseSchema):
     frequency = ma.fields.String()
     required = ma.fields.Integer(metadata={"description": "当月应做次数（每日项为天数，每周项为周数）"})
     done = ma.fields.Integer()
-    status = ma.fields.String(
-        metadata={"description": "done 完成 / partial 部分 / not_done 未做 / outside_window 仅容许期外"}
-    )
+    status = ma.fields.String(metadata={"description": ItemProgressStatus.glossary()})
     flagged = ma.fields.Boolean(metadata={"description": "有容许期外的记录"})
     record_ids = ma.fields.List(ma.fields.Integer())
 
@@ -300,8 +301,8 @@ class ReportQuerySchema(PageArgsSchema):
     org_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**62), metadata={"description": "机构"})
     month = ma.fields.String(validate=MONTH, metadata={"description": "月份 YYYY-MM"})
     status = ma.fields.String(
-        validate=ma.validate.OneOf(list(REPORT_STATUSES)),
-        metadata={"description": "compiled 待提交 / submitted 已提交"},
+        validate=ma.validate.OneOf(ReportStatus.values()),
+        metadata={"description": ReportStatus.glossary()},
     )
     late = ma.fields.Boolean(metadata={"description": "是否逾期提交"})
     district_code = _district()
@@ -327,7 +328,7 @@ class ReportSchema(BaseSchema):
     org_name = ma.fields.String()
     month = ma.fields.String()
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda v: REPORT_STATUSES[v.status])
+    status_name = ma.fields.Function(lambda v: ReportStatus.label_of(v.status))
     figures = ma.fields.Dict(metadata={"description": "报表数据：项目、现场执业、维保计划、故障隐患、文件、反馈、预警"})
     compiled_at = LocalDateTime()
     due_on = ma.fields.Date()

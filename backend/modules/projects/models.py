@@ -10,21 +10,56 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.crypto import EncryptedText
 from backend.core.db import Base, IdMixin, TimestampMixin
+from backend.core.vocabulary import Labelled
 
-SERVICE_TYPES = {"maintenance": "维护保养", "testing": "检测", "assessment": "评估"}
-PROJECT_STATUSES = (
-    "registered",
-    "published",
-    "in_service",
-    "concluded",
-    "archived",
-    "cancelled",
-    "needs_supplement",
-)
-VISIT_STATUSES = ("rejected", "checked_in", "checked_out")
-RECORD_RESULTS = {"normal": "正常", "defect": "发现故障/隐患", "fixed": "已当场修复"}
-DEFECT_SEVERITIES = {"serious": "严重", "general": "一般", "advice": "建议"}
-DEFECT_STATUSES = ("open", "repaired", "closed")
+
+class ServiceType(Labelled):
+    MAINTENANCE = "maintenance", "维护保养"
+    TESTING = "testing", "检测"
+    ASSESSMENT = "assessment", "评估"
+
+
+class ProjectStatus(Labelled):
+    REGISTERED = "registered", "已登记"
+    PUBLISHED = "published", "公示中"
+    IN_SERVICE = "in_service", "服务中"
+    CONCLUDED = "concluded", "已完结"
+    ARCHIVED = "archived", "已归档"
+    CANCELLED = "cancelled", "已撤销"
+    NEEDS_SUPPLEMENT = "needs_supplement", "待补充信息"
+
+
+class VisitStatus(Labelled):
+    REJECTED = "rejected", "签到被拒"
+    CHECKED_IN = "checked_in", "在场"
+    CHECKED_OUT = "checked_out", "已签退"
+
+
+class RecordResult(Labelled):
+    NORMAL = "normal", "正常"
+    DEFECT = "defect", "发现故障/隐患"
+    FIXED = "fixed", "已当场修复"
+
+
+class DefectSeverity(Labelled):
+    SERIOUS = "serious", "严重"
+    GENERAL = "general", "一般"
+    ADVICE = "advice", "建议"
+
+
+class DefectStatus(Labelled):
+    OPEN = "open", "待整改"
+    REPAIRED = "repaired", "已维修，待机构核验"
+    CLOSED = "closed", "已整改"
+
+
+# The code lists as the rest of the backend reads them (values, or value -> label).
+SERVICE_TYPES = ServiceType.labels()
+PROJECT_STATUSES = ProjectStatus.values()
+VISIT_STATUSES = VisitStatus.values()
+RECORD_RESULTS = RecordResult.labels()
+DEFECT_SEVERITIES = DefectSeverity.labels()
+DEFECT_STATUSES = DefectStatus.values()
 
 
 class Project(IdMixin, TimestampMixin, Base):

@@ -13,10 +13,10 @@ from backend.core import jurisdictions
 from backend.core.geo import CRS
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
+from backend.core.vocabulary import Labelled
 
 from . import catalogue
-from .models import DEFECT_SEVERITIES, DEFECT_STATUSES, PROJECT_STATUSES, RECORD_RESULTS, SERVICE_TYPES, VISIT_STATUSES
-from .services.common import STATUS_NAMES
+from .models import DefectSeverity, DefectStatus, ProjectStatus, RecordResult, ServiceType, VisitStatus
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CRS_VALUES = [c.value for c in CRS]
@@ -36,7 +36,8 @@ def _month_field(**kwargs: Any) -> ma.fields.String:
     )
 
 
-def _name_of(mapping: dict[str, str], attr: str) -> ma.fields.Function:
+def _name_of(labels: type[Labelled] | dict[str, str], attr: str) -> ma.fields.Function:
+    mapping = labels if isinstance(labels, dict) else labels.labels()
     return ma.fields.Function(lambda obj: mapping.get(getattr(obj, attr) or ""), allow_none=True)
 
 
@@ -130,7 +131,7 @@ class ProjectCreateSchema(GeofenceInputMixin):
     org_id = ma.fields.Integer(load_default=None, allow_none=True, metadata=_desc("机构ID；只管理一个机构时可省略"))
     service_type = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(list(SERVICE_TYPES)),
+        validate=ma.validate.OneOf(ServiceType.values()),
         metadata=_desc("服务类型：maintenance 维保、testing 检测、assessment 评估"),
     )
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200), metadata=_desc("项目名称"))
@@ -213,8 +214,8 @@ class CancelSchema(BaseSchema):
 
 class ProjectQuerySchema(PageArgsSchema):
     district_code = ma.fields.String(validate=ma.validate.OneOf(DISTRICT_CODES), metadata=_desc("区"))
-    service_type = ma.fields.String(validate=ma.validate.OneOf(list(SERVICE_TYPES)), metadata=_desc("服务类型"))
-    status = ma.fields.String(validate=ma.validate.OneOf(list(PROJECT_STATUSES)), metadata=_desc("项目状态"))
+    service_type = ma.fields.String(validate=ma.validate.OneOf(ServiceType.values()), metadata=_desc("服务类型"))
+    status = ma.fields.String(validate=ma.validate.OneOf(ProjectStatus.values()), metadata=_desc("项目状态"))
     org_id = ma.fields.Integer(metadata=_desc("机构ID"))
     q = ma.fields.String(validate=ma.validate.Length(1, 100), metadata=_desc("项目名称、编号、建筑名称或地址关键字"))
     near = ma.fields.String(
@@ -233,7 +234,7 @@ class ProjectQuerySchema(PageArgsSchema):
 
 class PublicProjectQuerySchema(PageArgsSchema):
     district_code = ma.fields.String(validate=ma.validate.OneOf(DISTRICT_CODES), metadata=_desc("区"))
-    service_type = ma.fields.String(validate=ma.validate.OneOf(list(SERVICE_TYPES)), metadata=_desc("服务类型"))
+    service_type = ma.fields.String(validate=ma.validate.OneOf(ServiceType.values()), metadata=_desc("服务类型"))
     org_id = ma.fields.Integer(metadata=_desc("机构ID"))
 
 
@@ -301,7 +302,7 @@ class CheckOutSchema(BaseSchema):
 class DefectInputSchema(BaseSchema):
     severity = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(list(DEFECT_SEVERITIES)),
+        validate=ma.validate.OneOf(DefectSeverity.values()),
         metadata=_desc("严重程度：serious 严重、general 一般、advice 建议"),
     )
     description = ma.fields.String(required=True, validate=ma.validate.Length(1, 1000), metadata=_desc("故障/隐患描述"))
@@ -319,7 +320,7 @@ class RecordCreateSchema(BaseSchema):
     plan_month = _month_field(load_default=None, allow_none=True)
     result = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(list(RECORD_RESULTS)),
+        validate=ma.validate.OneOf(RecordResult.values()),
         metadata=_desc("结果：normal 正常、defect 发现故障/隐患、fixed 已当场修复"),
     )
     note = ma.fields.String(
@@ -346,7 +347,7 @@ class RepairVerificationSchema(BaseSchema):
 
 class VisitQuerySchema(PageArgsSchema):
     project_id = ma.fields.Integer(metadata=_desc("项目ID"))
-    status = ma.fields.String(validate=ma.validate.OneOf(list(VISIT_STATUSES)), metadata=_desc("签到状态"))
+    status = ma.fields.String(validate=ma.validate.OneOf(VisitStatus.values()), metadata=_desc("签到状态"))
     district_code = ma.fields.String(validate=ma.validate.OneOf(DISTRICT_CODES), metadata=_desc("区"))
     org_id = ma.fields.Integer(metadata=_desc("机构ID"))
     practitioner_id = ma.fields.Integer(metadata=_desc("从业人员ID"))
@@ -354,11 +355,11 @@ class VisitQuerySchema(PageArgsSchema):
 
 
 class ProjectVisitQuerySchema(PageArgsSchema):
-    status = ma.fields.String(validate=ma.validate.OneOf(list(VISIT_STATUSES)), metadata=_desc("签到状态"))
+    status = ma.fields.String(validate=ma.validate.OneOf(VisitStatus.values()), metadata=_desc("签到状态"))
 
 
 class DefectQuerySchema(BaseSchema):
-    status = ma.fields.String(validate=ma.validate.OneOf(list(DEFECT_STATUSES)), metadata=_desc("状态"))
+    status = ma.fields.String(validate=ma.validate.OneOf(DefectStatus.values()), metadata=_desc("状态"))
 
 
 class CatalogueQuerySchema(BaseSchema):
@@ -396,9 +397,9 @@ class ProjectListItemSchema(BaseSchema):
     project_no = ma.fields.String(metadata=_desc("项目编号"))
     name = ma.fields.String()
     service_type = ma.fields.String()
-    service_type_name = _name_of(SERVICE_TYPES, "service_type")
+    service_type_name = _name_of(ServiceType, "service_type")
     status = ma.fields.String()
-    status_name = _name_of(STATUS_NAMES, "status")
+    status_name = _name_of(ProjectStatus, "status")
     org_id = ma.fields.Integer()
     org_name = ma.fields.String()
     org_credit_code = ma.fields.String()
@@ -424,9 +425,9 @@ class ProjectStateSchema(BaseSchema):
     project_no = ma.fields.String(metadata=_desc("项目编号"))
     name = ma.fields.String()
     service_type = ma.fields.String()
-    service_type_name = _name_of(SERVICE_TYPES, "service_type")
+    service_type_name = _name_of(ServiceType, "service_type")
     status = ma.fields.String()
-    status_name = _name_of(STATUS_NAMES, "status")
+    status_name = _name_of(ProjectStatus, "status")
     org_id = ma.fields.Integer()
     client_name = ma.fields.String()
     building_name = ma.fields.String()
@@ -501,7 +502,7 @@ class VisitRecordSchema(BaseSchema):
     system_code = ma.fields.String(allow_none=True)
     plan_month = ma.fields.String(allow_none=True)
     result = ma.fields.String()
-    result_name = _name_of(RECORD_RESULTS, "result")
+    result_name = _name_of(RecordResult, "result")
     note = ma.fields.String(allow_none=True)
     photo_file_ids = ma.fields.List(ma.fields.Integer())
     device_time = LocalDateTime(allow_none=True)
@@ -514,7 +515,7 @@ class VisitSchema(BaseSchema):
     project_no = ma.fields.String()
     practitioner_id = ma.fields.Integer()
     practitioner_name = ma.fields.String()
-    status = ma.fields.String(metadata=_desc("rejected 被拒绝、checked_in 已签到、checked_out 已签退"))
+    status = ma.fields.String(metadata=_desc(VisitStatus.glossary("、")))
     checked_in_at = LocalDateTime(metadata=_desc("服务器收到签到的时间"))
     device_time = LocalDateTime(allow_none=True)
     checked_out_at = LocalDateTime(allow_none=True)
@@ -632,7 +633,7 @@ class DefectSchema(BaseSchema):
     plan_item_id = ma.fields.Integer(allow_none=True)
     system_code = ma.fields.String(allow_none=True)
     severity = ma.fields.String()
-    severity_name = _name_of(DEFECT_SEVERITIES, "severity")
+    severity_name = _name_of(DefectSeverity, "severity")
     description = ma.fields.String()
     status = ma.fields.String(metadata=_desc("open 待维修、repaired 已维修待核实、closed 已关闭"))
     created_at = LocalDateTime()

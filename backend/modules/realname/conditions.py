@@ -22,13 +22,9 @@ from backend.core.db import db
 from backend.core.timeline import append_event
 from backend.core.timeutil import today, utcnow
 
-from .models import ORG_DOCUMENTS, Certificate, Employment, Organization, Practitioner
+from .models import ORG_DOCUMENTS, Certificate, Employment, EquipmentCategory, Organization, Practitioner
 
-EQUIPMENT_CATEGORIES = {
-    "basic": "基本设备",
-    "maintenance_testing": "维护保养检测设备",
-    "assessment": "消防安全评估设备",
-}
+EQUIPMENT_CATEGORIES = EquipmentCategory.labels()
 
 # What each category usually holds (XF 1157 lineage); shown to organisations filling in the declaration.
 EQUIPMENT_EXAMPLES = {

@@ -10,34 +10,100 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.crypto import EncryptedBytes, EncryptedText
 from backend.core.db import Base, IdMixin, TimestampMixin
+from backend.core.vocabulary import Labelled
 
-# Organisation types (机构类型)
-ORG_TYPES = {"maintenance_testing": "维护保养检测", "assessment": "消防安全评估"}
-ORG_STATUSES = ("draft", "submitted", "verified", "rejected", "suspended", "deregistered")
 
-# Certificates
-CERT_KINDS = {
-    "engineer_1": "一级注册消防工程师",
-    "engineer_2": "二级注册消防工程师",
-    "operator": "消防设施操作员",
-}
+class OrgType(Labelled):
+    """Organisation types (机构类型)."""
+
+    MAINTENANCE_TESTING = "maintenance_testing", "维护保养检测"
+    ASSESSMENT = "assessment", "消防安全评估"
+
+
+class OrgStatus(Labelled):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待审核"
+    VERIFIED = "verified", "已通过"
+    REJECTED = "rejected", "已退回"
+    SUSPENDED = "suspended", "已暂停"
+    DEREGISTERED = "deregistered", "已注销"
+
+
+class ReviewDecision(Labelled):
+    """What the corps decides on an organisation (OrgReview.decision)."""
+
+    APPROVED = "approved", "审核通过"
+    REJECTED = "rejected", "退回"
+    SUSPENDED = "suspended", "暂停执业"
+    REINSTATED = "reinstated", "恢复执业"
+    DEREGISTERED = "deregistered", "注销"
+
+
+class CertKind(Labelled):
+    ENGINEER_1 = "engineer_1", "一级注册消防工程师"
+    ENGINEER_2 = "engineer_2", "二级注册消防工程师"
+    OPERATOR = "operator", "消防设施操作员"
+
+
+class CertStatus(Labelled):
+    PENDING = "pending", "待核验"
+    VALID = "valid", "有效"
+    INVALID = "invalid", "无效"
+    EXPIRED = "expired", "已过期"
+
+
+class Position(Labelled):
+    """Positions within an organisation (岗位)."""
+
+    TECHNICAL_LEAD = "technical_lead", "技术负责人"
+    PROJECT_LEAD = "project_lead", "项目负责人"
+    ENGINEER = "engineer", "注册消防工程师"
+    OPERATOR = "operator", "消防设施操作员"
+    ADMIN = "admin", "机构管理人员"
+    OTHER = "other", "其他从业人员"
+
+
+class EmploymentStatus(Labelled):
+    INVITED = "invited", "已邀请"
+    ACTIVE = "active", "在职"
+    ENDED = "ended", "已离职"
+    DECLINED = "declined", "已谢绝"
+    WITHDRAWN = "withdrawn", "邀请已撤回"
+
+
+class EquipmentCategory(Labelled):
+    """The categories of an organisation's declared equipment (仪器设备)."""
+
+    BASIC = "basic", "基本设备"
+    MAINTENANCE_TESTING = "maintenance_testing", "维护保养检测设备"
+    ASSESSMENT = "assessment", "消防安全评估设备"
+
+
+class IdentityStatus(Labelled):
+    UNVERIFIED = "unverified", "未完成实名认证"
+    VERIFIED = "verified", "已实名认证"
+
+
+class FaceStatus(Labelled):
+    """A practitioner's face enrolment (Practitioner.face_status); a FaceEnrolment request is one of the last three."""
+
+    NONE = "none", "未采集"
+    PENDING = "pending", "处理中"
+    ENROLLED = "enrolled", "已采集"
+    FAILED = "failed", "采集失败"
+
+
+# The code lists as the rest of the backend reads them (value -> label, or values).
+ORG_TYPES = OrgType.labels()
+ORG_STATUSES = OrgStatus.values()
+CERT_KINDS = CertKind.labels()
 # 消防设施操作员 skill levels: 5 = 五级/初级 … 1 = 一级/高级技师 (lower number, higher level)
 OPERATOR_LEVELS = {5: "五级/初级工", 4: "四级/中级工", 3: "三级/高级工", 2: "二级/技师", 1: "一级/高级技师"}
-CERT_STATUSES = ("pending", "valid", "invalid", "expired")
-
-# Positions within an organisation (岗位)
-POSITIONS = {
-    "technical_lead": "技术负责人",
-    "project_lead": "项目负责人",
-    "engineer": "注册消防工程师",
-    "operator": "消防设施操作员",
-    "admin": "机构管理人员",
-    "other": "其他从业人员",
-}
-EMPLOYMENT_STATUSES = ("invited", "active", "ended", "declined", "withdrawn")
-
+CERT_STATUSES = CertStatus.values()
+POSITIONS = Position.labels()
+EMPLOYMENT_STATUSES = EmploymentStatus.values()
 # Face enrolment requests (one row per photo submitted; the photo itself is dropped once processed)
-FACE_ENROLMENT_STATUSES = ("pending", "enrolled", "failed")
+FACE_ENROLMENT_STATUSES = (FaceStatus.PENDING.value, FaceStatus.ENROLLED.value, FaceStatus.FAILED.value)
 
 # Organisation documents (uploads): the column on Organization that holds each
 ORG_DOCUMENTS = {

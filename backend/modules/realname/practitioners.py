@@ -42,7 +42,7 @@ from .common import (
     practitioner_for_reader,
 )
 from .conditions import refresh_conditions
-from .models import CERT_KINDS, Certificate, Employment, FaceEnrolment, Organization, Practitioner
+from .models import CERT_KINDS, Certificate, CertStatus, Employment, FaceEnrolment, Organization, Practitioner
 from .queries import active_employment, has_alternative_identity, practitioner_for_user, require_practitioner
 from .signature import trim_signature
 
@@ -321,7 +321,7 @@ def _after_certificate_change(practitioner: Practitioner, cert: Certificate, old
         )
 
 
-CERT_STATUS_NAMES = {"pending": "待核验", "valid": "有效", "invalid": "无效", "expired": "已过期"}
+CERT_STATUS_NAMES = CertStatus.labels()
 
 
 def declare_certificate(

@@ -13,33 +13,26 @@ from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
 from backend.core.validators import mask_id
 
-from .conditions import EQUIPMENT_CATEGORIES
-from .models import CERT_KINDS, CERT_STATUSES, OPERATOR_LEVELS, ORG_DOCUMENTS, ORG_STATUSES, ORG_TYPES, POSITIONS
-from .practitioners import ALT_IDENTITY_METHODS, CERT_STATUS_NAMES
+from .models import (
+    OPERATOR_LEVELS,
+    ORG_DOCUMENTS,
+    CertKind,
+    CertStatus,
+    EmploymentStatus,
+    EquipmentCategory,
+    FaceStatus,
+    IdentityStatus,
+    OrgStatus,
+    OrgType,
+    Position,
+    ReviewDecision,
+)
+from .practitioners import ALT_IDENTITY_METHODS
 
-ORG_STATUS_NAMES = {
-    "draft": "草稿",
-    "submitted": "待审核",
-    "verified": "已通过",
-    "rejected": "已退回",
-    "suspended": "已暂停",
-    "deregistered": "已注销",
-}
-EMPLOYMENT_STATUS_NAMES = {
-    "invited": "已邀请",
-    "active": "在职",
-    "ended": "已离职",
-    "declined": "已谢绝",
-    "withdrawn": "邀请已撤回",
-}
-FACE_STATUS_NAMES = {"none": "未采集", "pending": "处理中", "enrolled": "已采集", "failed": "采集失败"}
-REVIEW_DECISION_NAMES = {
-    "approved": "审核通过",
-    "rejected": "退回",
-    "suspended": "暂停执业",
-    "reinstated": "恢复执业",
-    "deregistered": "注销",
-}
+ORG_STATUS_NAMES = OrgStatus.labels()
+EMPLOYMENT_STATUS_NAMES = EmploymentStatus.labels()
+FACE_STATUS_NAMES = FaceStatus.labels()
+REVIEW_DECISION_NAMES = ReviewDecision.labels()
 
 
 def _district_name(code: str | None) -> str | None:
@@ -57,10 +50,10 @@ class EquipmentSchema(BaseSchema):
     id = ma.fields.Integer(dump_only=True)
     category = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(sorted(EQUIPMENT_CATEGORIES)),
+        validate=ma.validate.OneOf(sorted(EquipmentCategory.values())),
         metadata={"description": "类别：basic 基本设备 / maintenance_testing 维保检测设备 / assessment 评估设备"},
     )
-    category_name = ma.fields.Function(lambda e: EQUIPMENT_CATEGORIES.get(e.category), dump_only=True)
+    category_name = ma.fields.Function(lambda e: EquipmentCategory.label_of(e.category, None), dump_only=True)
     name = ma.fields.String(
         required=True,
         validate=ma.validate.Length(1, 128),
@@ -88,7 +81,7 @@ class OrgRegisterSchema(BaseSchema):
         required=True, validate=ma.validate.Length(2, 128), metadata={"description": "单位名称（与营业执照一致）"}
     )
     types = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(sorted(ORG_TYPES))),
+        ma.fields.String(validate=ma.validate.OneOf(sorted(OrgType.values()))),
         required=True,
         validate=ma.validate.Length(1, 2),
         metadata={"description": "机构类型：maintenance_testing 维护保养检测、assessment 消防安全评估（可多选）"},
@@ -121,7 +114,7 @@ class OrgRegisterSchema(BaseSchema):
 class OrgUpdateSchema(BaseSchema):
     name = ma.fields.String(validate=ma.validate.Length(2, 128), metadata={"description": "单位名称"})
     types = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(sorted(ORG_TYPES))),
+        ma.fields.String(validate=ma.validate.OneOf(sorted(OrgType.values()))),
         validate=ma.validate.Length(1, 2),
         metadata={"description": "机构类型"},
     )
@@ -192,7 +185,7 @@ class OrgAdminAddSchema(BaseSchema):
 
 
 class OrgListArgsSchema(PageArgsSchema):
-    status = ma.fields.String(validate=ma.validate.OneOf(ORG_STATUSES), metadata={"description": "状态筛选"})
+    status = ma.fields.String(validate=ma.validate.OneOf(OrgStatus.values()), metadata={"description": "状态筛选"})
     q = ma.fields.String(validate=ma.validate.Length(max=64), metadata={"description": "名称关键字或统一社会信用代码"})
     district_code = ma.fields.String(
         validate=ma.validate.OneOf(sorted(DISTRICTS)), metadata={"description": "所属区代码，如 310104"}
@@ -209,14 +202,14 @@ class InviteSchema(BaseSchema):
     phone = ma.fields.String(required=True, metadata={"description": "从业人员手机号"})
     position = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(sorted(POSITIONS)),
-        metadata={"description": "岗位：" + "、".join(f"{k} {v}" for k, v in POSITIONS.items())},
+        validate=ma.validate.OneOf(sorted(Position.values())),
+        metadata={"description": "岗位：" + Position.glossary("、")},
     )
 
 
 class PositionSchema(BaseSchema):
     position = ma.fields.String(
-        required=True, validate=ma.validate.OneOf(sorted(POSITIONS)), metadata={"description": "岗位"}
+        required=True, validate=ma.validate.OneOf(sorted(Position.values())), metadata={"description": "岗位"}
     )
 
 
@@ -228,7 +221,7 @@ class EndEmploymentSchema(BaseSchema):
 
 class StaffArgsSchema(PageArgsSchema):
     status = ma.fields.String(
-        validate=ma.validate.OneOf(sorted(EMPLOYMENT_STATUS_NAMES)), metadata={"description": "状态筛选"}
+        validate=ma.validate.OneOf(sorted(EmploymentStatus.values())), metadata={"description": "状态筛选"}
     )
 
 
@@ -245,7 +238,7 @@ class PractitionerRegisterSchema(BaseSchema):
 class CertificateDeclareSchema(BaseSchema):
     kind = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(sorted(CERT_KINDS)),
+        validate=ma.validate.OneOf(sorted(CertKind.values())),
         metadata={"description": "证书类别：engineer_1 一级注册消防工程师 / engineer_2 二级 / operator 消防设施操作员"},
     )
     cert_no = ma.fields.String(
@@ -296,7 +289,7 @@ class AltIdentityRevokeSchema(BaseSchema):
 
 class PractitionerListArgsSchema(PageArgsSchema):
     identity_status = ma.fields.String(
-        validate=ma.validate.OneOf(["unverified", "verified"]), metadata={"description": "实名认证状态"}
+        validate=ma.validate.OneOf(IdentityStatus.values()), metadata={"description": "实名认证状态"}
     )
     alt_identity_requested = ma.fields.Boolean(metadata={"description": "仅显示申请了替代身份核验、尚未批准的人员"})
 
@@ -310,13 +303,15 @@ class PublicOrgArgsSchema(PageArgsSchema):
         validate=ma.validate.OneOf(sorted(DISTRICTS)), metadata={"description": "所属区代码，如 310101"}
     )
     org_type = ma.fields.String(
-        validate=ma.validate.OneOf(sorted(ORG_TYPES)), metadata={"description": "机构类型"}, data_key="type"
+        validate=ma.validate.OneOf(sorted(OrgType.values())), metadata={"description": "机构类型"}, data_key="type"
     )
 
 
 class PublicPractitionerArgsSchema(PageArgsSchema):
     org_id = ma.fields.Integer(metadata={"description": "所在机构"})
-    cert_kind = ma.fields.String(validate=ma.validate.OneOf(sorted(CERT_KINDS)), metadata={"description": "证书类别"})
+    cert_kind = ma.fields.String(
+        validate=ma.validate.OneOf(sorted(CertKind.values())), metadata={"description": "证书类别"}
+    )
 
 
 # --- outputs -------------------------------------------------------------------------------------------
@@ -336,7 +331,7 @@ class OrgSchema(BaseSchema):
     credit_code = ma.fields.String()
     name = ma.fields.String()
     types = ma.fields.List(ma.fields.String())
-    type_names = ma.fields.Function(lambda o: [ORG_TYPES[t] for t in o.types or []])
+    type_names = ma.fields.Function(lambda o: [OrgType.labels()[t] for t in o.types or []])
     legal_form = ma.fields.String()
     legal_rep_name = ma.fields.String()
     legal_rep_id_masked = ma.fields.Function(lambda o: mask_id(o.legal_rep_id_number))
@@ -353,7 +348,7 @@ class OrgSchema(BaseSchema):
         metadata={"description": "各类文件是否已上传"},
     )
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda o: ORG_STATUS_NAMES.get(o.status))
+    status_name = ma.fields.Function(lambda o: OrgStatus.label_of(o.status, None))
     review_reasons = ma.fields.List(ma.fields.String())
     registry_notes = ma.fields.List(ma.fields.Nested(RegistryNoteSchema))
     submitted_at = LocalDateTime(allow_none=True)
@@ -387,7 +382,7 @@ class ConditionReportSchema(BaseSchema):
 class ReviewSchema(BaseSchema):
     id = ma.fields.Integer()
     decision = ma.fields.String()
-    decision_name = ma.fields.Function(lambda r: REVIEW_DECISION_NAMES.get(r.decision))
+    decision_name = ma.fields.Function(lambda r: ReviewDecision.label_of(r.decision, None))
     reasons = ma.fields.List(ma.fields.String())
     reviewer_user_id = ma.fields.Integer()
     created_at = LocalDateTime()
@@ -416,7 +411,7 @@ def _mask_user_phone(user: Any) -> str:
 class CertificateSchema(BaseSchema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
-    kind_name = ma.fields.Function(lambda c: CERT_KINDS.get(c.kind))
+    kind_name = ma.fields.Function(lambda c: CertKind.label_of(c.kind, None))
     level = ma.fields.Integer(allow_none=True)
     level_name = ma.fields.Function(lambda c: _name(OPERATOR_LEVELS, c.level))
     cert_no = ma.fields.String()
@@ -424,8 +419,8 @@ class CertificateSchema(BaseSchema):
     registered_org_credit_code = ma.fields.String(allow_none=True, metadata={"description": "全国系统登记的注册机构"})
     issued_on = ma.fields.Date(allow_none=True)
     expires_on = ma.fields.Date(allow_none=True)
-    status = ma.fields.String(metadata={"description": "、".join(CERT_STATUSES)})
-    status_name = ma.fields.Function(lambda c: CERT_STATUS_NAMES.get(c.status))
+    status = ma.fields.String(metadata={"description": "、".join(CertStatus.values())})
+    status_name = ma.fields.Function(lambda c: CertStatus.label_of(c.status, None))
     check_notes = ma.fields.List(ma.fields.String())
     checked_at = LocalDateTime(allow_none=True)
     photo_uploaded = ma.fields.Function(
@@ -449,9 +444,9 @@ class EmploymentSchema(BaseSchema):
     org_id = ma.fields.Integer()
     org_name = ma.fields.String(attribute="org.name")
     position = ma.fields.String()
-    position_name = ma.fields.Function(lambda e: POSITIONS.get(e.position))
+    position_name = ma.fields.Function(lambda e: Position.label_of(e.position, None))
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda e: EMPLOYMENT_STATUS_NAMES.get(e.status))
+    status_name = ma.fields.Function(lambda e: EmploymentStatus.label_of(e.status, None))
     invited_phone_masked = ma.fields.String(allow_none=True)
     practitioner = ma.fields.Nested(PractitionerSummarySchema, allow_none=True)
     started_at = LocalDateTime(allow_none=True)
@@ -478,7 +473,7 @@ def _message(code: str | None) -> str | None:
 
 class FaceStatusSchema(BaseSchema):
     face_status = ma.fields.String()
-    face_status_name = ma.fields.Function(lambda s: FACE_STATUS_NAMES.get(s.face_status))
+    face_status_name = ma.fields.Function(lambda s: FaceStatus.label_of(s.face_status, None))
     face_fail_reason = ma.fields.String(allow_none=True)
     face_enrolled_at = LocalDateTime(allow_none=True)
     consent_in_force = ma.fields.Boolean()
@@ -522,7 +517,7 @@ class PractitionerProfileSchema(BaseSchema):
     biometric_consent_at = LocalDateTime(allow_none=True)
     biometric_consent_withdrawn_at = LocalDateTime(allow_none=True)
     face_status = ma.fields.String()
-    face_status_name = ma.fields.Function(lambda p: FACE_STATUS_NAMES.get(p.face_status))
+    face_status_name = ma.fields.Function(lambda p: FaceStatus.label_of(p.face_status, None))
     face_fail_reason = ma.fields.String(allow_none=True)
     face_enrolled_at = LocalDateTime(allow_none=True)
     latest_enrolment = ma.fields.Nested(FaceEnrolmentSchema, allow_none=True)
@@ -552,9 +547,9 @@ class PublicOrgSchema(BaseSchema):
     name = ma.fields.String()
     credit_code = ma.fields.String()
     types = ma.fields.List(ma.fields.String())
-    type_names = ma.fields.Function(lambda o: [ORG_TYPES[t] for t in o.types or []])
+    type_names = ma.fields.Function(lambda o: [OrgType.labels()[t] for t in o.types or []])
     status = ma.fields.String()
-    status_name = ma.fields.Function(lambda o: ORG_STATUS_NAMES.get(o.status))
+    status_name = ma.fields.Function(lambda o: OrgStatus.label_of(o.status, None))
     district_code = ma.fields.String(allow_none=True)
     district_name = ma.fields.Function(lambda o: _district_name(o.district_code))
 
@@ -563,4 +558,4 @@ class PublicPractitionerSchema(BaseSchema):
     id = ma.fields.Integer()
     name_masked = ma.fields.String()
     certificate_kinds = ma.fields.List(ma.fields.String())
-    certificate_names = ma.fields.Function(lambda p: [CERT_KINDS[k] for k in p.certificate_kinds])
+    certificate_names = ma.fields.Function(lambda p: [CertKind.labels()[k] for k in p.certificate_kinds])

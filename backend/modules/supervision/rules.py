@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .vocabulary import (
+    CheckType,
+    FollowUpOutcome,
+    InspectionResult,
+    InspectionStatus,
+    ItemResult,
+    PenaltySubjectKind,
+)
+
 RULESET_VERSION = "7号令(2021)+消防法(2021修正)"
 
-# Check types: the unit spot-check (第二十二条, of a project or an organisation) and the special check of an
-# organisation (第二十三条), which covers everything the unit check does and more.
-CHECK_TYPES = {"unit": "单位抽查（第二十二条）", "special": "专项检查（第二十三条）"}
-ITEM_RESULTS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
-INSPECTION_RESULTS = {"qualified": "合格", "rectify": "责令整改", "case_filed": "立案查处"}
-INSPECTION_STATUSES = {"closed": "已结案", "rectifying": "整改中", "case_filed": "已立案"}
-FOLLOW_UP_OUTCOMES = {
-    "progress": "跟踪记录",
-    "rectified": "整改完成（结案）",
-    "escalated": "逾期未改，立案查处",
-    "closed": "案件办结（结案）",
-}
+# The code lists (defined with their labels in vocabulary.py) as the rest of the module reads them.
+CHECK_TYPES = CheckType.labels()
+ITEM_RESULTS = ItemResult.labels()
+INSPECTION_RESULTS = InspectionResult.labels()
+INSPECTION_STATUSES = InspectionStatus.labels()
+FOLLOW_UP_OUTCOMES = FollowUpOutcome.labels()
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ PENALTY_BASES: dict[str, PenaltyBasis] = {
     )
 }
 
-SUBJECT_KINDS = {"organization": "消防技术服务机构", "practitioner": "从业人员"}
+SUBJECT_KINDS = PenaltySubjectKind.labels()
 
 # 积分信用 (第三十一条): points deducted from the subject's credit score for one decision.
 MAX_CREDIT_POINTS = 100

@@ -8,10 +8,21 @@ import marshmallow as ma
 
 from backend.core.pagination import PageArgsSchema
 from backend.core.schemas import BaseSchema, LocalDateTime
+from backend.core.vocabulary import Labelled
 
 from . import rules
 from .inspections import suggested_bases
-from .spot_checks import FLAGS, REASONS, STATUSES
+from .spot_checks import FLAGS, REASONS
+from .vocabulary import (
+    CheckType,
+    FollowUpOutcome,
+    InspectionResult,
+    InspectionStatus,
+    ItemResult,
+    PenaltySubjectKind,
+    SpotCheckNotice,
+    SpotCheckStatus,
+)
 
 CRS_CHOICES = ["wgs84", "gcj02", "bd09"]
 # 10 MB of image (the limit of core.images) is about 13.4 million base64 characters.
@@ -37,8 +48,8 @@ class Base64Photo(ma.fields.String):
         return raw
 
 
-def _labelled(mapping: dict[str, str], attr: str) -> ma.fields.Function:
-    return ma.fields.Function(lambda obj: mapping.get(getattr(obj, attr), getattr(obj, attr)))
+def _labelled(labels: type[Labelled], attr: str) -> ma.fields.Function:
+    return ma.fields.Function(lambda obj: labels.label_of(getattr(obj, attr)))
 
 
 def _coded(mapping: dict[str, str], attr: str) -> ma.fields.Function:
@@ -125,7 +136,7 @@ class SupervisionRulesSchema(BaseSchema):
 class ChecklistEntryInSchema(BaseSchema):
     code = ma.fields.String(required=True, metadata={"description": "检查项代码，见 GET /supervision/rules"})
     result = ma.fields.String(
-        required=True, validate=ma.validate.OneOf(list(rules.ITEM_RESULTS)), metadata={"description": "pass/fail/na"}
+        required=True, validate=ma.validate.OneOf(ItemResult.values()), metadata={"description": "pass/fail/na"}
     )
     note = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Length(max=1000), metadata={"description": "情况说明"}
@@ -142,7 +153,7 @@ class InspectionCreateSchema(BaseSchema):
     check_type = ma.fields.String(
         load_default=None,
         allow_none=True,
-        validate=ma.validate.OneOf(list(rules.CHECK_TYPES)),
+        validate=ma.validate.OneOf(CheckType.values()),
         metadata={
             "description": "unit 单位抽查（第二十二条）/ special 专项检查（第二十三条）；默认项目 unit、机构 special"
         },
@@ -157,7 +168,7 @@ class InspectionCreateSchema(BaseSchema):
     location = ma.fields.Nested(InspectorLocationSchema, required=True, metadata={"description": "检查人员所在位置"})
     result = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(list(rules.INSPECTION_RESULTS)),
+        validate=ma.validate.OneOf(InspectionResult.values()),
         metadata={"description": "qualified 合格 / rectify 责令整改 / case_filed 立案查处"},
     )
     rectification_deadline = ma.fields.Date(
@@ -168,7 +179,7 @@ class InspectionCreateSchema(BaseSchema):
 class FollowUpCreateSchema(BaseSchema):
     outcome = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(list(rules.FOLLOW_UP_OUTCOMES)),
+        validate=ma.validate.OneOf(FollowUpOutcome.values()),
         metadata={"description": "progress 跟踪记录 / rectified 整改完成 / escalated 逾期未改立案 / closed 案件办结"},
     )
     note = ma.fields.String(
@@ -189,7 +200,7 @@ class ChecklistEntrySchema(BaseSchema):
     code = ma.fields.String()
     title = ma.fields.Function(lambda e: rules.ITEMS_BY_CODE[e["code"]].title)
     result = ma.fields.String()
-    result_label = ma.fields.Function(lambda e: rules.ITEM_RESULTS[e["result"]])
+    result_label = ma.fields.Function(lambda e: ItemResult.labels()[e["result"]])
     note = ma.fields.String(allow_none=True)
 
 
@@ -198,7 +209,7 @@ class FollowUpSchema(BaseSchema):
     recorded_by = ma.fields.Integer()
     recorded_at = LocalDateTime()
     outcome = ma.fields.String()
-    outcome_label = _labelled(rules.FOLLOW_UP_OUTCOMES, "outcome")
+    outcome_label = _labelled(FollowUpOutcome, "outcome")
     note = ma.fields.String()
     penalty_id = ma.fields.Integer(allow_none=True)
 
@@ -227,7 +238,7 @@ class InspectionSchema(BaseSchema):
     org = ma.fields.Nested(SubjectOrgSchema)
     project = ma.fields.Nested(SubjectProjectSchema, allow_none=True)
     check_type = ma.fields.String()
-    check_type_label = _labelled(rules.CHECK_TYPES, "check_type")
+    check_type_label = _labelled(CheckType, "check_type")
     district_code = ma.fields.String(allow_none=True)
     special_zone = ma.fields.String(allow_none=True)
     inspector_user_id = ma.fields.Integer()
@@ -236,10 +247,10 @@ class InspectionSchema(BaseSchema):
     findings = ma.fields.String(allow_none=True)
     location = ma.fields.Function(lambda i: InspectionLocationSchema().dump(i))
     result = ma.fields.String()
-    result_label = _labelled(rules.INSPECTION_RESULTS, "result")
+    result_label = _labelled(InspectionResult, "result")
     rectification_deadline = ma.fields.Date(allow_none=True)
     status = ma.fields.String()
-    status_label = _labelled(rules.INSPECTION_STATUSES, "status")
+    status_label = _labelled(InspectionStatus, "status")
     suggested_bases = ma.fields.Function(suggested_bases, metadata={"description": "不符合项对应的处罚依据"})
     closed_at = LocalDateTime(allow_none=True)
     follow_ups = ma.fields.List(ma.fields.Nested(FollowUpSchema))
@@ -249,12 +260,8 @@ class InspectionSchema(BaseSchema):
 class InspectionQuerySchema(PageArgsSchema):
     org_id = ma.fields.Integer(metadata={"description": "机构"})
     project_id = ma.fields.Integer(metadata={"description": "项目"})
-    status = ma.fields.String(
-        validate=ma.validate.OneOf(list(rules.INSPECTION_STATUSES)), metadata={"description": "状态"}
-    )
-    result = ma.fields.String(
-        validate=ma.validate.OneOf(list(rules.INSPECTION_RESULTS)), metadata={"description": "结论"}
-    )
+    status = ma.fields.String(validate=ma.validate.OneOf(InspectionStatus.values()), metadata={"description": "状态"})
+    result = ma.fields.String(validate=ma.validate.OneOf(InspectionResult.values()), metadata={"description": "结论"})
     overdue = ma.fields.Boolean(metadata={"description": "仅显示整改逾期的检查"})
 
 
@@ -325,10 +332,8 @@ class SpotCheckSchema(BaseSchema):
     issued_at = LocalDateTime()
     deadline_at = LocalDateTime()
     status = ma.fields.String()
-    status_label = _labelled(STATUSES, "status")
-    notified_via = ma.fields.String(
-        allow_none=True, metadata={"description": "wechat 订阅消息 / sms 短信 / none 未送达"}
-    )
+    status_label = _labelled(SpotCheckStatus, "status")
+    notified_via = ma.fields.String(allow_none=True, metadata={"description": SpotCheckNotice.glossary()})
     answered_at = LocalDateTime(allow_none=True)
     identity_method = ma.fields.String(allow_none=True)
     face_distance = ma.fields.Float(allow_none=True)
@@ -349,7 +354,7 @@ class SpotCheckBatchSchema(BaseSchema):
 
 
 class SpotCheckQuerySchema(PageArgsSchema):
-    status = ma.fields.String(validate=ma.validate.OneOf(list(STATUSES)), metadata={"description": "状态"})
+    status = ma.fields.String(validate=ma.validate.OneOf(SpotCheckStatus.values()), metadata={"description": "状态"})
     project_id = ma.fields.Integer(metadata={"description": "项目"})
     org_id = ma.fields.Integer(metadata={"description": "机构"})
     practitioner_id = ma.fields.Integer(metadata={"description": "从业人员"})
@@ -358,7 +363,9 @@ class SpotCheckQuerySchema(PageArgsSchema):
 
 class MySpotCheckQuerySchema(PageArgsSchema):
     status = ma.fields.String(
-        load_default="issued", validate=ma.validate.OneOf(list(STATUSES)), metadata={"description": "状态，默认待答复"}
+        load_default="issued",
+        validate=ma.validate.OneOf(SpotCheckStatus.values()),
+        metadata={"description": "状态，默认待答复"},
     )
 
 
@@ -394,7 +401,7 @@ class PenaltyCreateSchema(BaseSchema):
     )
     subject_kind = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(list(rules.SUBJECT_KINDS)),
+        validate=ma.validate.OneOf(PenaltySubjectKind.values()),
         metadata={"description": "organization 机构 / practitioner 从业人员"},
     )
     org_id = ma.fields.Integer(required=True, metadata={"description": "被处罚机构；处罚个人时为其所在机构"})
@@ -452,7 +459,7 @@ class PenaltyQuerySchema(PageArgsSchema):
         validate=ma.validate.OneOf(list(rules.PENALTY_BASES)), metadata={"description": "处罚依据"}
     )
     subject_kind = ma.fields.String(
-        validate=ma.validate.OneOf(list(rules.SUBJECT_KINDS)), metadata={"description": "处罚对象类型"}
+        validate=ma.validate.OneOf(PenaltySubjectKind.values()), metadata={"description": "处罚对象类型"}
     )
 
 

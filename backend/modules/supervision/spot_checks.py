@@ -36,6 +36,7 @@ from backend.modules.realname.queries import Organization, Practitioner
 from . import jobs
 from .common import LocationCheck, check_location, get_or_not_found, project_fence, require_covers
 from .models import SpotCheck, SpotCheckBatch
+from .vocabulary import SpotCheckStatus
 
 DEFAULT_DEADLINE_MINUTES = 15
 # A visit left open longer than this is a forgotten check-out, not someone on site now.
@@ -44,7 +45,7 @@ DEFAULT_TEMPLATE_ID = "spot-check-notice"
 MINI_PROGRAM_ANSWER_PAGE = "pages/spot-check/answer"
 EXPIRY_BATCH = 200
 
-STATUSES = {"issued": "待答复", "passed": "通过", "failed": "未通过", "expired": "逾期未答复"}
+STATUSES = SpotCheckStatus.labels()
 REASONS = {
     "face_mismatch": "人脸比对不一致",
     "outside_geofence": "不在项目电子围栏范围内",

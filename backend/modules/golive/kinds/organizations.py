@@ -18,6 +18,7 @@ from backend.modules.accounts.services import grant_role
 from backend.modules.realname.organizations import bigdata_notes, registry_notes
 from backend.modules.realname.queries import ORG_TYPES, Organization
 
+from ..models import RegistryOrgStanding
 from .common import (
     CREATED,
     CRS_COLUMN,
@@ -35,10 +36,8 @@ from .common import (
 from .run import Context, user_for_phone
 
 ORG_TYPE_CHOICES = choices(ORG_TYPES, ("维保检测", "maintenance_testing"), ("评估", "assessment"))
-ORG_STATUS_CHOICES = {"正常": "verified", "停业": "suspended", "注销": "deregistered"} | {
-    s: s for s in ("verified", "suspended", "deregistered")
-}
-ORG_STATUS_NAMES = {"verified": "正常", "suspended": "停业", "deregistered": "注销"}
+ORG_STATUS_CHOICES = choices(RegistryOrgStanding.labels())
+ORG_STATUS_NAMES = RegistryOrgStanding.labels()
 
 
 @dataclass(frozen=True)

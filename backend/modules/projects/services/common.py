@@ -17,7 +17,7 @@ from backend.core.timeutil import utcnow
 from backend.modules.realname import queries
 from backend.modules.realname.queries import Practitioner
 
-from ..models import MaintenancePlan, Project
+from ..models import MaintenancePlan, Project, ProjectStatus
 
 # Thresholds of docs/design.md §4, overridable in the app config under the same names.
 DEFAULTS: dict[str, Any] = {
@@ -35,15 +35,7 @@ DEFAULTS: dict[str, Any] = {
 SERVICE_PREFIXES = {"maintenance": "WB", "testing": "JC", "assessment": "PG"}
 # Which organisation type may offer which service (应急管理部令第7号 第五、六条).
 SERVICE_ORG_TYPES = {"maintenance": "maintenance_testing", "testing": "maintenance_testing", "assessment": "assessment"}
-STATUS_NAMES = {
-    "registered": "已登记",
-    "published": "公示中",
-    "in_service": "服务中",
-    "concluded": "已完结",
-    "archived": "已归档",
-    "cancelled": "已撤销",
-    "needs_supplement": "待补充信息",
-}
+STATUS_NAMES = ProjectStatus.labels()
 # Public list (信息公示): once published, until archived.
 PUBLIC_STATUSES = ("published", "in_service", "concluded")
 CHECK_IN_STATUSES = ("published", "in_service")
