@@ -16,6 +16,7 @@ from .models import SERVICE_TYPES as SERVICE_TYPES
 
 # Tables other modules may select from and join (read-only outside this module).
 from .models import Defect as Defect
+from .models import DefectStatus as DefectStatus
 from .models import MaintenancePlan as MaintenancePlan
 from .models import PlanItem as PlanItem
 from .models import Project as Project
